@@ -1,0 +1,139 @@
+import type { RoleGroup } from '../domain/model.js';
+
+/**
+ * The one route table. The CDK construct creates an HTTP API route for each
+ * entry (with the JWT authorizer unless it is public); the local API server
+ * serves the same entries; the API handler enforces `roles` on every call.
+ */
+
+export type HttpMethod = 'GET' | 'HEAD' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+
+export interface Route {
+  readonly id: string;
+  readonly method: HttpMethod;
+  /** API Gateway path syntax: `/cases/{caseId}`. */
+  readonly path: string;
+  /** Role groups allowed; `public` routes need no token. */
+  readonly roles: readonly RoleGroup[] | 'public';
+  /** Function serving the route (a name in the function catalog). */
+  readonly function: 'api' | 'response-page';
+}
+
+const ALL_IRM: readonly RoleGroup[] = [
+  'InsiderRiskManagement',
+  'InsiderRiskManagementAdmins',
+  'InsiderRiskManagementAnalysts',
+  'InsiderRiskManagementInvestigators',
+  'InsiderRiskManagementAuditors',
+  'InsiderRiskManagementApprovers',
+];
+
+/** Role groups that see cases and their alerts. */
+export const CASE_READERS: readonly RoleGroup[] = [
+  'InsiderRiskManagement',
+  'InsiderRiskManagementAnalysts',
+  'InsiderRiskManagementInvestigators',
+];
+
+/** Role groups that write case notes. */
+export const NOTE_WRITERS: readonly RoleGroup[] = [
+  'InsiderRiskManagement',
+  'InsiderRiskManagementInvestigators',
+];
+
+/** Role groups that triage alerts. */
+export const ALERT_TRIAGERS: readonly RoleGroup[] = [
+  'InsiderRiskManagement',
+  'InsiderRiskManagementAnalysts',
+];
+
+/** Role groups that see users (the users dashboard, and a case's user). */
+export const USER_READERS: readonly RoleGroup[] = CASE_READERS;
+
+/** Role groups that manage policies and settings. */
+export const ADMINS: readonly RoleGroup[] = [
+  'InsiderRiskManagement',
+  'InsiderRiskManagementAdmins',
+];
+
+/**
+ * "Manage flows" beside cases and users: any insider risk role group except
+ * Approvers, whose role the documentation gives no flow rights.
+ */
+export const FLOW_USERS: readonly RoleGroup[] = ALL_IRM.filter(
+  (group) => group !== 'InsiderRiskManagementApprovers',
+);
+
+const api = (
+  id: string,
+  method: HttpMethod,
+  path: string,
+  roles: Route['roles'],
+): Route => ({ id, method, path, roles, function: 'api' });
+
+/** A public response page: the token in the link is the only key. */
+const page = (id: string, method: HttpMethod, path: string): Route => ({
+  id,
+  method,
+  path,
+  roles: 'public',
+  function: 'response-page',
+});
+
+export const ROUTES: readonly Route[] = [
+  api('health', 'GET', '/health', 'public'),
+  api('listCases', 'GET', '/cases', CASE_READERS),
+  api('getCase', 'GET', '/cases/{caseId}', CASE_READERS),
+  api('listCaseAlerts', 'GET', '/cases/{caseId}/alerts', CASE_READERS),
+  api('listCaseNotes', 'GET', '/cases/{caseId}/notes', CASE_READERS),
+  api('addCaseNote', 'POST', '/cases/{caseId}/notes', NOTE_WRITERS),
+  api('getAlert', 'GET', '/alerts/{alertId}', CASE_READERS),
+  api('confirmAlert', 'POST', '/alerts/{alertId}/confirm', ALERT_TRIAGERS),
+  api('listUsers', 'GET', '/users', USER_READERS),
+  api('getUser', 'GET', '/users/{userId}', USER_READERS),
+  api('listPolicies', 'GET', '/policies', [...USER_READERS, ...ADMINS]),
+  api(
+    'addPolicyMember',
+    'POST',
+    '/policies/{policyId}/users',
+    ADMINS,
+  ),
+  page('showResponsePage', 'GET', '/r/{token}'),
+  page('headResponsePage', 'HEAD', '/r/{token}'),
+  page('recordResponse', 'POST', '/r/{token}'),
+];
+
+/** Finds the route for a method and a concrete path, with its parameters. */
+export const matchRoute = (
+  method: string,
+  path: string,
+  routes: readonly Route[] = ROUTES,
+): { route: Route; params: Record<string, string> } | undefined => {
+  const segments = path.split('/').filter(Boolean);
+  for (const route of routes) {
+    if (route.method !== method) continue;
+    const params = matchPath(route.path, segments);
+    if (params) return { route, params };
+  }
+
+  return undefined;
+};
+
+const matchPath = (
+  pattern: string,
+  segments: readonly string[],
+): Record<string, string> | undefined => {
+  const parts = pattern.split('/').filter(Boolean);
+  if (parts.length !== segments.length) return undefined;
+  const params: Record<string, string> = {};
+  for (const [index, part] of parts.entries()) {
+    const segment = segments[index] ?? '';
+    if (part.startsWith('{') && part.endsWith('}')) {
+      params[part.slice(1, -1)] = decodeURIComponent(segment);
+    } else if (part !== segment) {
+      return undefined;
+    }
+  }
+
+  return params;
+};

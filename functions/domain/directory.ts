@@ -1,0 +1,267 @@
+import {
+  BatchGetCommand,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
+import { dynamo } from './clients.js';
+import { tableName } from './config.js';
+import { call, decodeCursor, encodeCursor, isConditionFailure } from './db.js';
+import type { Page } from './db.js';
+import { NotFoundError } from './errors.js';
+import type { Policy, PolicyMember, User } from './model.js';
+
+const USER_KIND = 'user';
+const POLICY_KIND = 'policy';
+
+export const getUser = async (userId: string): Promise<User | undefined> => {
+  const answer = await call(() =>
+    dynamo.send(
+      new GetCommand({ TableName: tableName('users'), Key: { userId } }),
+    ),
+  );
+
+  return answer.Item as User | undefined;
+};
+
+export const requireUser = async (userId: string): Promise<User> => {
+  const user = await getUser(userId);
+  if (user === undefined) throw new NotFoundError(`No user ${userId}`);
+
+  return user;
+};
+
+/** Reads many users at once (missing ones are left out). */
+export const getUsers = async (
+  userIds: readonly string[],
+): Promise<Map<string, User>> => {
+  const found = new Map<string, User>();
+  const unique = [...new Set(userIds)];
+  for (let start = 0; start < unique.length; start += 100) {
+    let keys = unique.slice(start, start + 100).map((userId) => ({ userId }));
+    while (keys.length > 0) {
+      const answer = await call(() =>
+        dynamo.send(
+          new BatchGetCommand({
+            RequestItems: { [tableName('users')]: { Keys: keys } },
+          }),
+        ),
+      );
+      for (const item of answer.Responses?.[tableName('users')] ?? []) {
+        found.set(item.userId as string, item as User);
+      }
+      keys = (answer.UnprocessedKeys?.[tableName('users')]?.Keys ??
+        []) as typeof keys;
+    }
+  }
+
+  return found;
+};
+
+/**
+ * Writes a user. Returns false when an identical record was already there,
+ * so that a re-import reports nothing new.
+ */
+export const putUser = async (user: User): Promise<boolean> => {
+  const existing = await getUser(user.userId);
+  const merged = { ...user, activeCaseId: existing?.activeCaseId };
+  if (existing && sameRecord(existing, merged)) return false;
+  await call(() =>
+    dynamo.send(
+      new PutCommand({
+        TableName: tableName('users'),
+        Item: { ...merged, kind: USER_KIND, sortName: sortName(user) },
+      }),
+    ),
+  );
+
+  return true;
+};
+
+const sortName = (user: User): string =>
+  `${user.displayName.toLowerCase()}#${user.userId}`;
+
+const sameRecord = (stored: object, next: object): boolean => {
+  const strip = ({ kind, sortName, ...rest }: Record<string, unknown>) => rest;
+  const a = strip(stored as Record<string, unknown>);
+  const b = JSON.parse(JSON.stringify(next)) as Record<string, unknown>;
+  const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
+
+  return [...keys].every(
+    (key) => JSON.stringify(a[key]) === JSON.stringify(b[key]),
+  );
+};
+
+export const listUsers = async (
+  limit: number,
+  cursor?: string,
+): Promise<Page<User>> => {
+  const answer = await call(() =>
+    dynamo.send(
+      new QueryCommand({
+        TableName: tableName('users'),
+        IndexName: 'byKind',
+        KeyConditionExpression: 'kind = :kind',
+        ExpressionAttributeValues: { ':kind': USER_KIND },
+        Limit: limit,
+        ExclusiveStartKey: decodeCursor(cursor),
+      }),
+    ),
+  );
+
+  return {
+    items: (answer.Items ?? []) as User[],
+    nextCursor: encodeCursor(answer.LastEvaluatedKey),
+  };
+};
+
+/**
+ * Marks a case as the user's active one unless another already is.
+ * Returns the active case id that holds after the call.
+ */
+export const claimActiveCase = async (
+  userId: string,
+  caseId: string,
+): Promise<string> => {
+  try {
+    await call(() =>
+      dynamo.send(
+        new UpdateCommand({
+          TableName: tableName('users'),
+          Key: { userId },
+          UpdateExpression: 'SET activeCaseId = :caseId',
+          ConditionExpression:
+            'attribute_exists(userId) AND ' +
+            '(attribute_not_exists(activeCaseId) OR activeCaseId = :caseId)',
+          ExpressionAttributeValues: { ':caseId': caseId },
+        }),
+      ),
+    );
+
+    return caseId;
+  } catch (error) {
+    if (!isConditionFailure(error)) throw error;
+    const user = await requireUser(userId);
+
+    return user.activeCaseId ?? claimActiveCase(userId, caseId);
+  }
+};
+
+export const getPolicy = async (
+  policyId: string,
+): Promise<Policy | undefined> => {
+  const answer = await call(() =>
+    dynamo.send(
+      new GetCommand({ TableName: tableName('policies'), Key: { policyId } }),
+    ),
+  );
+
+  return answer.Item as Policy | undefined;
+};
+
+export const requirePolicy = async (policyId: string): Promise<Policy> => {
+  const policy = await getPolicy(policyId);
+  if (policy === undefined) throw new NotFoundError(`No policy ${policyId}`);
+
+  return policy;
+};
+
+/** Writes a policy; false when the same record was already there. */
+export const putPolicy = async (policy: Policy): Promise<boolean> => {
+  const existing = await getPolicy(policy.policyId);
+  if (existing && sameRecord(existing, policy)) return false;
+  await call(() =>
+    dynamo.send(
+      new PutCommand({
+        TableName: tableName('policies'),
+        Item: { ...policy, kind: POLICY_KIND },
+      }),
+    ),
+  );
+
+  return true;
+};
+
+export const listPolicies = async (): Promise<Policy[]> => {
+  const policies: Policy[] = [];
+  let cursor: Record<string, unknown> | undefined;
+  do {
+    const answer = await call(() =>
+      dynamo.send(
+        new QueryCommand({
+          TableName: tableName('policies'),
+          IndexName: 'byKind',
+          KeyConditionExpression: 'kind = :kind',
+          ExpressionAttributeValues: { ':kind': POLICY_KIND },
+          ExclusiveStartKey: cursor,
+        }),
+      ),
+    );
+    policies.push(...((answer.Items ?? []) as Policy[]));
+    cursor = answer.LastEvaluatedKey;
+  } while (cursor);
+
+  return policies;
+};
+
+/**
+ * Adds a user to a policy's scope. The first add wins: adding again keeps
+ * the original time and reports `added: false`.
+ */
+export const addPolicyMember = async (
+  member: PolicyMember,
+): Promise<{ member: PolicyMember; added: boolean }> => {
+  try {
+    await call(() =>
+      dynamo.send(
+        new PutCommand({
+          TableName: tableName('policyMembers'),
+          Item: member,
+          ConditionExpression: 'attribute_not_exists(userId)',
+        }),
+      ),
+    );
+
+    return { member, added: true };
+  } catch (error) {
+    if (!isConditionFailure(error)) throw error;
+    const existing = await getPolicyMember(member.policyId, member.userId);
+
+    return { member: existing ?? member, added: false };
+  }
+};
+
+export const getPolicyMember = async (
+  policyId: string,
+  userId: string,
+): Promise<PolicyMember | undefined> => {
+  const answer = await call(() =>
+    dynamo.send(
+      new GetCommand({
+        TableName: tableName('policyMembers'),
+        Key: { policyId, userId },
+      }),
+    ),
+  );
+
+  return answer.Item as PolicyMember | undefined;
+};
+
+/** The policies a user is in, with the time they were added to each. */
+export const listMembershipsOfUser = async (
+  userId: string,
+): Promise<PolicyMember[]> => {
+  const answer = await call(() =>
+    dynamo.send(
+      new QueryCommand({
+        TableName: tableName('policyMembers'),
+        IndexName: 'byUser',
+        KeyConditionExpression: 'userId = :userId',
+        ExpressionAttributeValues: { ':userId': userId },
+      }),
+    ),
+  );
+
+  return (answer.Items ?? []) as PolicyMember[];
+};
