@@ -30,7 +30,6 @@ export const notifyUsersSettings = z
       'As part of our insider risk programme, your account is now in scope ' +
         'of the policy named below. No action is needed from you.',
     ),
-    notifyManager: z.boolean().default(true),
   })
   .strict();
 

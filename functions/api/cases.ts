@@ -1,0 +1,131 @@
+import { z } from 'zod';
+import { parseInput } from '../domain/action.js';
+import {
+  confirmAlert,
+  countCaseAlerts,
+  listCaseAlerts,
+  listCases,
+  requireAlert,
+  requireCase,
+  touchCase,
+} from '../domain/cases.js';
+import { CASE_STATUSES } from '../domain/model.js';
+import { randomId } from '../domain/ids.js';
+import { addNote, listNotes } from '../domain/notes.js';
+import { type ApiRequest, type ApiResponse, pageLimit } from './http.js';
+
+const caseQuery = z.object({
+  status: z.enum(CASE_STATUSES).default('Active'),
+  cursor: z.string().optional(),
+});
+
+export const listCasesRoute = async (
+  request: ApiRequest,
+): Promise<ApiResponse> => {
+  const query = parseInput(caseQuery, request.query, 'query');
+  const page = await listCases(
+    query.status,
+    pageLimit(request.query),
+    query.cursor,
+  );
+
+  return { status: 200, body: { cases: page.items, nextCursor: page.nextCursor } };
+};
+
+export const getCaseRoute = async (
+  request: ApiRequest,
+): Promise<ApiResponse> => {
+  const caseId = request.params.caseId ?? '';
+  const found = await requireCase(caseId);
+  const alertCount = await countCaseAlerts(caseId);
+
+  return { status: 200, body: { case: { ...found, alertCount } } };
+};
+
+export const listCaseAlertsRoute = async (
+  request: ApiRequest,
+): Promise<ApiResponse> => {
+  const caseId = request.params.caseId ?? '';
+  await requireCase(caseId);
+  const page = await listCaseAlerts(
+    caseId,
+    pageLimit(request.query),
+    request.query.cursor,
+  );
+
+  return {
+    status: 200,
+    body: { alerts: page.items, nextCursor: page.nextCursor },
+  };
+};
+
+export const listCaseNotesRoute = async (
+  request: ApiRequest,
+): Promise<ApiResponse> => {
+  const caseId = request.params.caseId ?? '';
+  await requireCase(caseId);
+  const page = await listNotes(
+    caseId,
+    pageLimit(request.query),
+    request.query.cursor,
+  );
+
+  return { status: 200, body: { notes: page.items, nextCursor: page.nextCursor } };
+};
+
+const noteBody = z
+  .object({ text: z.string().trim().min(1).max(10_000) })
+  .strict();
+
+const idempotencyKey = z
+  .string()
+  .regex(/^[A-Za-z0-9._:-]{8,128}$/, 'use 8 to 128 letters, digits, . _ : -')
+  .optional();
+
+/**
+ * Adds a note. With an `Idempotency-Key` header a repeated request returns
+ * the note first written (200) instead of adding a second one (201).
+ */
+export const addCaseNoteRoute = async (
+  request: ApiRequest,
+): Promise<ApiResponse> => {
+  const caseId = request.params.caseId ?? '';
+  const body = parseInput(noteBody, request.body, 'body');
+  const key = parseInput(
+    idempotencyKey,
+    request.headers['idempotency-key'],
+    'Idempotency-Key header',
+  );
+  await requireCase(caseId);
+  const now = new Date().toISOString();
+  const result = await addNote({
+    caseId,
+    noteKey: key ? `api#${request.actor.userId}#${key}` : randomId('note'),
+    text: body.text,
+    author: { kind: 'person', userId: request.actor.userId },
+    source: 'api',
+    createdAt: now,
+  });
+  if (result.created) await touchCase(caseId, request.actor.userId, now);
+
+  return { status: result.created ? 201 : 200, body: { note: result.note } };
+};
+
+export const getAlertRoute = async (
+  request: ApiRequest,
+): Promise<ApiResponse> => ({
+  status: 200,
+  body: { alert: await requireAlert(request.params.alertId ?? '') },
+});
+
+export const confirmAlertRoute = async (
+  request: ApiRequest,
+): Promise<ApiResponse> => {
+  const result = await confirmAlert(
+    request.params.alertId ?? '',
+    request.actor,
+    new Date().toISOString(),
+  );
+
+  return { status: result.openedCase ? 201 : 200, body: result };
+};

@@ -1,0 +1,129 @@
+import type {
+  APIGatewayProxyEventV2,
+  APIGatewayProxyStructuredResultV2,
+} from 'aws-lambda';
+import {
+  ForbiddenError,
+  InvalidInputError,
+  PayloadTooLargeError,
+  UnauthorizedError,
+  UnsupportedMediaTypeError,
+} from '../domain/errors.js';
+import { type Actor, ROLE_GROUPS, type RoleGroup } from '../domain/model.js';
+
+/** Largest request body the API takes; larger ones answer 413. */
+export const MAX_BODY_BYTES = 64 * 1024;
+
+/** What a route implementation sees of a request. */
+export interface ApiRequest {
+  readonly actor: Actor;
+  readonly params: Record<string, string>;
+  readonly query: Record<string, string | undefined>;
+  readonly headers: Record<string, string | undefined>;
+  readonly body: unknown;
+}
+
+export interface ApiResponse {
+  readonly status: number;
+  readonly body: unknown;
+  readonly headers?: Record<string, string>;
+}
+
+export const json = (
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): APIGatewayProxyStructuredResultV2 => ({
+  statusCode: status,
+  headers: {
+    'content-type': 'application/json; charset=utf-8',
+    'cache-control': 'no-store',
+    ...headers,
+  },
+  body: JSON.stringify(body),
+});
+
+/**
+ * Reads the caller from the JWT claims API Gateway verified. HTTP APIs pass
+ * array claims flattened to a string such as `[GroupA GroupB]`, so both
+ * shapes are accepted.
+ */
+export const actorFromEvent = (event: APIGatewayProxyEventV2): Actor => {
+  const context = event.requestContext as {
+    authorizer?: { jwt?: { claims?: Record<string, unknown> } };
+  };
+  const claims = context.authorizer?.jwt?.claims;
+  const subject = claims?.['cognito:username'] ?? claims?.sub;
+  if (!claims || typeof subject !== 'string') {
+    throw new UnauthorizedError(
+      'Send a bearer token: Authorization: Bearer <token>',
+    );
+  }
+
+  return { userId: subject, groups: parseGroups(claims['cognito:groups']) };
+};
+
+const parseGroups = (claim: unknown): RoleGroup[] => {
+  const names = Array.isArray(claim)
+    ? claim
+    : typeof claim === 'string'
+      ? claim.replace(/^\[|\]$/g, '').split(/[\s,]+/)
+      : [];
+
+  return names.filter((name): name is RoleGroup =>
+    (ROLE_GROUPS as readonly string[]).includes(name),
+  );
+};
+
+/** Parses a JSON body, with the 4xx answers that say what to fix. */
+export const parseBody = (event: APIGatewayProxyEventV2): unknown => {
+  if (event.body === undefined || event.body === '') return undefined;
+  const text = event.isBase64Encoded
+    ? Buffer.from(event.body, 'base64').toString('utf8')
+    : event.body;
+  if (Buffer.byteLength(text) > MAX_BODY_BYTES) {
+    throw new PayloadTooLargeError(
+      `The body is larger than ${MAX_BODY_BYTES / 1024} KB; send less`,
+    );
+  }
+  const type = event.headers['content-type'] ?? '';
+  if (!/^application\/json\b/i.test(type)) {
+    throw new UnsupportedMediaTypeError(
+      'Send the body as JSON with Content-Type: application/json',
+    );
+  }
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new InvalidInputError('The body is not valid JSON', [
+      { field: '(body)', problem: 'must be a JSON document' },
+    ]);
+  }
+};
+
+/** Reads `limit` from the query: 1 to 100, 25 when absent. */
+export const pageLimit = (query: ApiRequest['query']): number => {
+  const raw = query.limit;
+  if (raw === undefined) return 25;
+  const limit = Number(raw);
+  if (!Number.isInteger(limit) || limit < 1 || limit > 100) {
+    throw new InvalidInputError('limit must be a whole number from 1 to 100', [
+      { field: 'limit', problem: 'must be an integer between 1 and 100' },
+    ]);
+  }
+
+  return limit;
+};
+
+/** Refuses the call unless the actor is in one of the role groups. */
+export const requireGroup = (
+  actor: Actor,
+  groups: readonly RoleGroup[],
+  what: string,
+): void => {
+  if (!actor.groups.some((group) => groups.includes(group))) {
+    throw new ForbiddenError(
+      `${what} needs one of these role groups: ${groups.join(', ')}`,
+    );
+  }
+};

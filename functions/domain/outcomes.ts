@@ -1,0 +1,96 @@
+import { getCase } from './cases.js';
+import { getFlow } from './flows.js';
+import { logger } from './logger.js';
+import { addNote } from './notes.js';
+import { finishRun, requireRun } from './runs.js';
+
+/** What a state machine's Catch hands over: the error name and its cause. */
+export interface CaughtError {
+  readonly Error: string;
+  readonly Cause?: string;
+}
+
+/**
+ * Lambda errors arrive with a JSON cause (`errorMessage`, `errorType`,
+ * `trace`); other errors with plain text. Either way the message is what a
+ * person reads, never the stack trace.
+ */
+const causeMessage = (cause: string | undefined): string => {
+  if (!cause) return '';
+  try {
+    const parsed = JSON.parse(cause) as { errorMessage?: unknown };
+    if (typeof parsed.errorMessage === 'string') return parsed.errorMessage;
+  } catch {
+    // A plain-text cause is already the message.
+  }
+
+  return cause;
+};
+
+const EXPLANATIONS: Record<string, string> = {
+  TransientError: 'A service stayed unavailable after several tries',
+  'States.Timeout': 'A step took longer than it is allowed to',
+  'States.TaskFailed': 'A step failed',
+  'States.Runtime': 'The flow definition could not handle the data it got',
+  'Lambda.ServiceException': 'AWS Lambda kept failing after several tries',
+  'Lambda.TooManyRequestsException':
+    'AWS Lambda was throttled after several tries',
+  ServiceNowAuthError: 'ServiceNow refused the request',
+  ServiceNowError: 'ServiceNow could not create the record',
+  NotFoundError: 'Something the flow needs no longer exists',
+  InvalidInputError: 'The flow was given data it cannot use',
+  PrivacyStopError: 'The flow stopped to protect privacy',
+  ConfigurationError: 'The deployment is missing a setting',
+};
+
+/** Turns a caught error into a sentence for the run and the case note. */
+export const explainError = (error: CaughtError): string => {
+  const reason = EXPLANATIONS[error.Error] ?? `A step failed (${error.Error})`;
+  const detail = causeMessage(error.Cause);
+
+  return detail ? `${reason}: ${detail}` : `${reason}.`;
+};
+
+/**
+ * Records how a run ended. A failed case flow also gets a case note saying
+ * the flow failed and why; the note key makes a retried step add one note.
+ */
+export const recordRunOutcome = async (request: {
+  runId: string;
+  status: 'SUCCEEDED' | 'FAILED';
+  outcome?: string;
+  error?: CaughtError;
+}): Promise<{ recorded: boolean }> => {
+  const run = await requireRun(request.runId);
+  const now = new Date().toISOString();
+  const error = request.error ? explainError(request.error) : undefined;
+  const recorded = await finishRun(
+    run.runId,
+    { status: request.status, outcome: request.outcome, error },
+    now,
+  );
+  if (request.status === 'FAILED') {
+    logger.warn('Flow run failed', { errorName: request.error?.Error });
+  }
+  const caseId = run.target.caseId;
+  if (request.status === 'FAILED' && caseId && (await getCase(caseId))) {
+    const flow = await getFlow(run.flowId, run.flowVersion);
+    await addNote({
+      caseId,
+      noteKey: `${run.runId}#failed`,
+      text:
+        `Flow "${flow?.name ?? run.flowName}" failed: ${error}. ` +
+        `Run ${run.runId} started by ${run.startedBy}.`,
+      author: {
+        kind: 'flow',
+        userId: run.startedBy,
+        flowId: run.flowId,
+        runId: run.runId,
+      },
+      source: 'flow',
+      createdAt: now,
+    });
+  }
+
+  return { recorded };
+};
