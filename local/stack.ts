@@ -1,0 +1,229 @@
+import { mkdirSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { CreateStateMachineCommand, SFNClient } from '@aws-sdk/client-sfn';
+import {
+  ALL_FUNCTIONS,
+  stateMachineName,
+  substitutionName,
+  TEMPLATE_MACHINES,
+} from '../functions/catalog.js';
+import { createLocalAuth, DEMO_ACCOUNTS, type LocalAuth } from './auth.js';
+import { type LocalApi, startLocalApi } from './api-server.js';
+import { ensureTables, startDynamo, tableEnvironment } from './dynamo.js';
+import {
+  LOCAL_ACCOUNT,
+  LOCAL_REGION,
+  LocalLambdas,
+  localFunctionArn,
+} from './lambdas.js';
+import { startSes } from './ses.js';
+import { type LocalServiceNow, startServiceNow } from './servicenow.js';
+import {
+  type StepFunctionsEndpoint,
+  startStepFunctions,
+} from './stepfunctions/server.js';
+
+/** Ports of the local services; 0 picks a free one. */
+export interface LocalPorts {
+  readonly api: number;
+  readonly dynamodb: number;
+  readonly ses: number;
+  readonly stepFunctions: number;
+  readonly serviceNow: number;
+}
+
+export interface LocalStackOptions {
+  readonly ports: LocalPorts;
+  /** Folder for data that survives restarts; in memory when absent. */
+  readonly dataDir?: string;
+  /** Every Wait state waits this long: days become seconds on one machine. */
+  readonly waitOverrideMs: number;
+  /** Every Retry interval becomes this long; real intervals when absent. */
+  readonly retryIntervalOverrideMs?: number;
+  /** Base of response links; the API's own address when absent. */
+  readonly publicBaseUrl?: string;
+}
+
+export interface LocalStack {
+  readonly apiUrl: string;
+  readonly mailboxUrl: string;
+  readonly dynamodbUrl: string;
+  readonly stepFunctionsUrl: string;
+  readonly serviceNow: LocalServiceNow;
+  readonly stepFunctions: StepFunctionsEndpoint;
+  readonly auth: LocalAuth;
+  readonly lambdas: LocalLambdas;
+  /** A bearer token for each demo account, by role group. */
+  readonly tokens: Readonly<Record<string, string>>;
+  close(): Promise<void>;
+}
+
+export const LOCAL_STAGE = 'local';
+const SERVICENOW_USER = 'irm-flows';
+const SERVICENOW_PASSWORD = 'local-only-password';
+const REPO_ROOT = resolve(process.cwd());
+
+/**
+ * Points the SDK clients and handlers at the emulators, exactly as the CDK
+ * stack sets a function's environment on AWS.
+ */
+const setEnvironment = (values: Record<string, string>): void => {
+  for (const [name, value] of Object.entries(values)) process.env[name] = value;
+};
+
+const registerTemplates = async (endpoint: string): Promise<void> => {
+  const client = new SFNClient({ endpoint, region: LOCAL_REGION });
+  const substitutions = Object.fromEntries(
+    ALL_FUNCTIONS.map((spec) => [
+      substitutionName(spec.name),
+      localFunctionArn(LOCAL_STAGE, spec.name),
+    ]),
+  );
+  for (const machine of TEMPLATE_MACHINES) {
+    const file = join(REPO_ROOT, 'statemachines', machine.file);
+    const definition = readFileSync(file, 'utf8').replace(
+      /\$\{(\w+)\}/g,
+      (whole, name: string) => substitutions[name] ?? whole,
+    );
+    await client.send(
+      new CreateStateMachineCommand({
+        name: stateMachineName(LOCAL_STAGE, machine.templateId),
+        definition,
+        roleArn: `arn:aws:iam::${LOCAL_ACCOUNT}:role/irm-local-flows`,
+        type: 'STANDARD',
+      }),
+    );
+  }
+  client.destroy();
+};
+
+/** Starts every service of the product in this process. */
+export const startLocalStack = async (
+  options: LocalStackOptions,
+): Promise<LocalStack> => {
+  const closers: (() => Promise<void>)[] = [];
+  const close = async () => {
+    for (const closeOne of closers.reverse()) await closeOne();
+  };
+  try {
+    return await startServices(options, closers, close);
+  } catch (error) {
+    await close();
+    throw error;
+  }
+};
+
+const startServices = async (
+  options: LocalStackOptions,
+  closers: (() => Promise<void>)[],
+  close: () => Promise<void>,
+): Promise<LocalStack> => {
+  const { ports, dataDir } = options;
+  if (dataDir) mkdirSync(join(dataDir, 'stepfunctions'), { recursive: true });
+  const dynamo = await startDynamo({
+    port: ports.dynamodb,
+    path: dataDir ? join(dataDir, 'dynamodb') : undefined,
+  });
+  closers.push(dynamo.close);
+  await ensureTables(dynamo.url, LOCAL_STAGE);
+  const ses = await startSes(ports.ses);
+  closers.push(ses.close);
+  const serviceNow = await startServiceNow({
+    port: ports.serviceNow,
+    username: SERVICENOW_USER,
+    password: SERVICENOW_PASSWORD,
+  });
+  closers.push(serviceNow.close);
+  const lambdas = new LocalLambdas(LOCAL_STAGE);
+  const stepFunctions = await startStepFunctions({
+    port: ports.stepFunctions,
+    region: LOCAL_REGION,
+    accountId: LOCAL_ACCOUNT,
+    resolveLambda: lambdas.resolve,
+    waitOverrideMs: options.waitOverrideMs,
+    retryIntervalOverrideMs: options.retryIntervalOverrideMs,
+    dataDir: dataDir ? join(dataDir, 'stepfunctions') : undefined,
+  });
+  closers.push(stepFunctions.close);
+  const auth = await createLocalAuth(
+    dataDir ? join(dataDir, 'jwt-key.json') : undefined,
+  );
+  const api = await startApiWithEnvironment(options, {
+    dynamo: dynamo.url,
+    ses: ses.url,
+    sfn: stepFunctions.url,
+    serviceNow: serviceNow.url,
+    auth,
+    lambdas,
+  });
+  closers.push(api.close);
+  await registerTemplates(stepFunctions.url);
+
+  return {
+    apiUrl: api.url,
+    mailboxUrl: ses.url,
+    dynamodbUrl: dynamo.url,
+    stepFunctionsUrl: stepFunctions.url,
+    serviceNow,
+    stepFunctions,
+    auth,
+    lambdas,
+    tokens: await demoTokens(auth),
+    close,
+  };
+};
+
+const startApiWithEnvironment = async (
+  options: LocalStackOptions,
+  services: {
+    dynamo: string;
+    ses: string;
+    sfn: string;
+    serviceNow: string;
+    auth: LocalAuth;
+    lambdas: LocalLambdas;
+  },
+): Promise<LocalApi> => {
+  // The API's port must be known before the handlers read PUBLIC_BASE_URL.
+  const api = await startLocalApi({
+    port: options.ports.api,
+    auth: services.auth,
+    lambdas: services.lambdas,
+  });
+  setEnvironment({
+    AWS_REGION: LOCAL_REGION,
+    AWS_ACCESS_KEY_ID: 'local',
+    AWS_SECRET_ACCESS_KEY: 'local',
+    AWS_ENDPOINT_URL_DYNAMODB: services.dynamo,
+    AWS_ENDPOINT_URL_SESV2: services.ses,
+    AWS_ENDPOINT_URL_SFN: services.sfn,
+    ...tableEnvironment(LOCAL_STAGE),
+    STAGE: LOCAL_STAGE,
+    STATE_MACHINE_ARN_PREFIX:
+      `arn:aws:states:${LOCAL_REGION}:${LOCAL_ACCOUNT}:stateMachine:` +
+      `irm-${LOCAL_STAGE}-`,
+    PUBLIC_BASE_URL: options.publicBaseUrl ?? api.url,
+    SENDER_ADDRESS: 'insider-risk@flows.example',
+    SES_CONFIGURATION_SET: '',
+    TEMPLATES_DIR: join(REPO_ROOT, 'functions', 'templates'),
+    ALIAS_SECRET: 'local-only-secret-do-not-use-in-production',
+    SERVICENOW_INSTANCE_URL: services.serviceNow,
+    SERVICENOW_SECRET: JSON.stringify({
+      username: SERVICENOW_USER,
+      password: SERVICENOW_PASSWORD,
+    }),
+  });
+
+  return api;
+};
+
+const demoTokens = async (
+  auth: LocalAuth,
+): Promise<Record<string, string>> => {
+  const tokens: Record<string, string> = {};
+  for (const account of DEMO_ACCOUNTS) {
+    tokens[account.group] = await auth.issue(account.userId, [account.group]);
+  }
+
+  return tokens;
+};

@@ -1,0 +1,120 @@
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { DEMO_ACCOUNTS } from './auth.js';
+import { type LocalPorts, type LocalStack, startLocalStack } from './stack.js';
+
+/*
+ * `npm start`: the whole product on this machine, with demo data on the
+ * first start. Settings come from the environment (see README,
+ * Configuration).
+ */
+
+const DATA_DIR = resolve(process.env.IRM_DATA_DIR ?? '.local');
+
+const port = (name: string, fallback: number): number => {
+  const raw = process.env[name];
+  const value = raw === undefined || raw === '' ? fallback : Number(raw);
+  if (!Number.isInteger(value) || value < 0 || value > 65_535) {
+    console.error(`${name} must be a port number from 0 to 65535, not "${raw}"`);
+    process.exit(2);
+  }
+
+  return value;
+};
+
+const ports: LocalPorts = {
+  api: port('PORT', 3000),
+  dynamodb: port('DYNAMODB_PORT', 8000),
+  ses: port('SES_PORT', 8005),
+  stepFunctions: port('STEPFUNCTIONS_PORT', 8083),
+  serviceNow: port('SERVICENOW_PORT', 8010),
+};
+
+/** Loads the demo organisation and flows once, on the first start. */
+const loadDemoOnce = async (): Promise<void> => {
+  const marker = join(DATA_DIR, 'demo-loaded');
+  if (existsSync(marker)) return;
+  const { loadDemoData } = await import('../scripts/import/demo.js');
+  const { createDemoFlows } = await import('./demo-flows.js');
+  const summary = await loadDemoData();
+  await createDemoFlows();
+  writeFileSync(marker, new Date().toISOString());
+  console.log(`Demo data loaded: ${String(summary)}`);
+};
+
+const writeTokens = (stack: LocalStack): string => {
+  const file = join(DATA_DIR, 'tokens.env');
+  const lines = DEMO_ACCOUNTS.map(
+    (account) =>
+      `export ${account.group.replace('InsiderRiskManagement', 'IRM').toUpperCase()}_TOKEN=` +
+      `${stack.tokens[account.group]}`,
+  );
+  writeFileSync(file, `${lines.join('\n')}\n`, { mode: 0o600 });
+
+  return file;
+};
+
+const printWelcome = (stack: LocalStack, tokensFile: string): void => {
+  const lines = [
+    '',
+    'Insider risk flows is running on this machine.',
+    `  API             ${stack.apiUrl}`,
+    `  Mailbox         ${stack.mailboxUrl}  (every email sent)`,
+    `  Step Functions  ${stack.stepFunctionsUrl}`,
+    `  DynamoDB        ${stack.dynamodbUrl}`,
+    `  ServiceNow      ${stack.serviceNow.url}  (stand-in)`,
+    '',
+    'Bearer tokens (valid 12 hours), one demo person per role group:',
+    ...DEMO_ACCOUNTS.map(
+      (account) => `  ${account.group}\n    ${stack.tokens[account.group]}`,
+    ),
+    '',
+    `The same tokens as shell variables: source ${tokensFile}`,
+    'Try:',
+    `  source ${tokensFile}`,
+    `  curl -s -H "Authorization: Bearer $IRMANALYSTS_TOKEN" ${stack.apiUrl}/cases`,
+    `  curl -s -X POST -H "Authorization: Bearer $IRM_TOKEN" \\`,
+    `    ${stack.apiUrl}/flows/flow-demo-notify-manager/runs \\`,
+    `    -H 'content-type: application/json' -d '{"caseId":"<a case id>"}'`,
+    '',
+    'Press Ctrl-C to stop.',
+  ];
+  console.log(lines.join('\n'));
+};
+
+const main = async (): Promise<void> => {
+  mkdirSync(DATA_DIR, { recursive: true });
+  const stack = await startLocalStack({
+    ports,
+    dataDir: DATA_DIR,
+    waitOverrideMs: port('LOCAL_WAIT_MS', 30_000),
+  });
+  await loadDemoOnce();
+  const stateFile = join(DATA_DIR, 'stack.json');
+  writeFileSync(
+    stateFile,
+    JSON.stringify({
+      pid: process.pid,
+      stage: 'local',
+      apiUrl: stack.apiUrl,
+      dynamodbEndpoint: stack.dynamodbUrl,
+    }),
+  );
+  printWelcome(stack, writeTokens(stack));
+  let stopping = false;
+  const stop = async () => {
+    if (stopping) return;
+    stopping = true;
+    console.log('\nStopping...');
+    rmSync(stateFile, { force: true });
+    await stack.close();
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void stop());
+  process.on('SIGTERM', () => void stop());
+};
+
+main().catch((error: unknown) => {
+  console.error(error instanceof Error ? error.message : error);
+  process.exit(1);
+});
