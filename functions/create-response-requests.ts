@@ -1,0 +1,36 @@
+import { z } from 'zod';
+import { actionHandler } from './domain/action.js';
+import { requireCase } from './domain/cases.js';
+import { requireFlow } from './domain/flows.js';
+import { idSchema } from './domain/model.js';
+import { createResponseRequests } from './domain/responses.js';
+import { requestInfoSettings } from './domain/templates.js';
+
+const input = z.object({
+  runId: idSchema,
+  flowId: idSchema,
+  flowVersion: z.string().min(1),
+  caseId: idSchema,
+  startedBy: z.string().min(1),
+});
+
+/**
+ * Create response requests. Input `{ runId, flowId, flowVersion, caseId,
+ * startedBy }`; output `{ requests: [{ requestId }], count }`, one request
+ * per stakeholder of the flow version. A retry creates nothing new. Link
+ * tokens never leave the function.
+ */
+export const handler = actionHandler(input, async (source) => {
+  await requireCase(source.caseId);
+  const flow = await requireFlow(source.flowId, source.flowVersion);
+  const settings = requestInfoSettings.parse(flow.settings);
+  const requests = await createResponseRequests(
+    { ...source, settings },
+    new Date(),
+  );
+
+  return {
+    requests: requests.map(({ requestId }) => ({ requestId })),
+    count: requests.length,
+  };
+});
