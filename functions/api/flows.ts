@@ -12,6 +12,7 @@ import {
 import { createFlow, listFlows, requireFlow } from '../domain/flows.js';
 import { deterministicId, randomId } from '../domain/ids.js';
 import { idSchema } from '../domain/model.js';
+import { checkFieldMapping } from '../domain/servicenow-fields.js';
 import {
   listRunsOfFlow,
   putRunIfAbsent,
@@ -64,6 +65,7 @@ export const createFlowRoute = async (
   }
   const template = TEMPLATES[body.templateId];
   const settings = parseInput(template.settings, body.settings, 'settings');
+  checkSettings(body.templateId, settings);
   const now = new Date().toISOString();
   const flow = await createFlow({
     flowId: randomId('flow'),
@@ -78,6 +80,20 @@ export const createFlowRoute = async (
   });
 
   return { status: 201, body: { flow } };
+};
+
+/** Rules a settings schema cannot state: a ServiceNow mapping's paths. */
+const checkSettings = (templateId: string, settings: object): void => {
+  if (templateId !== 'servicenow-record') return;
+  const problems = checkFieldMapping(
+    (settings as { fields: Record<string, string> }).fields,
+  );
+  if (problems.length > 0) {
+    throw new InvalidInputError(
+      `Invalid settings: ${problems.map((p) => p.problem).join('; ')}`,
+      problems.map((p) => ({ ...p, field: `settings.${p.field}` })),
+    );
+  }
 };
 
 export const listFlowsRoute = async (): Promise<ApiResponse> => ({
