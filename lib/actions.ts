@@ -1,0 +1,206 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
+import { type IRole, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
+import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { IQueue } from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import { ALL_FUNCTIONS, type FunctionSpec } from '../functions/catalog.js';
+import { TABLES, type TableId } from '../functions/domain/tables.js';
+import {
+  customFlowPrefix,
+  functionArnPrefix,
+  stateMachineArnPrefix,
+} from './arns.js';
+import type { Mail } from './mail.js';
+import {
+  allow,
+  allowFlowControl,
+  allowSecrets,
+  allowTables,
+} from './permissions.js';
+import { functionsDir, pascalCase } from './project.js';
+import type { FlowSecrets } from './secrets.js';
+
+export interface ActionFunctionsProps {
+  /** Deployment name, part of every function name. */
+  readonly stage: string;
+  /** The data model's tables, by id. */
+  readonly tables: Readonly<Record<TableId, ITable>>;
+  readonly mail: Mail;
+  readonly secrets: FlowSecrets;
+  /** Role given to custom-flow state machines (passed by `manage`). */
+  readonly customFlowRole: IRole;
+  /** Dead-letter queue of asynchronous invocations. */
+  readonly failedInvocations: IQueue;
+  /** Base URL of the public response pages. */
+  readonly publicBaseUrl: string;
+  readonly serviceNowInstanceUrl: string;
+  /**
+   * Catalog entries to create. Defaults to every entry of the catalog whose
+   * handler file exists: entries are added to the catalog before their
+   * handler is written, and bundling needs the file.
+   */
+  readonly specs?: readonly FunctionSpec[];
+  /** @default three months */
+  readonly logRetention?: RetentionDays;
+}
+
+/** Settings shared by every function. */
+const COMMON_SETTINGS = {
+  POWERTOOLS_SERVICE_NAME: 'insider-risk-flows',
+  POWERTOOLS_METRICS_NAMESPACE: 'InsiderRiskFlows',
+  POWERTOOLS_LOG_LEVEL: 'INFO',
+  // Stack traces point into the TypeScript sources, not the minified bundle.
+  NODE_OPTIONS: '--enable-source-maps',
+};
+
+/** ESM bundles need `require` for the CommonJS code inside dependencies. */
+const REQUIRE_BANNER =
+  "import { createRequire } from 'node:module';" +
+  'const require = createRequire(import.meta.url);';
+
+/**
+ * One Lambda function per catalog entry, each with its own role holding
+ * exactly the grants its entry declares, its own log group, and the
+ * settings its entry needs in the environment.
+ */
+export class ActionFunctions extends Construct {
+  /** The functions by catalog name. */
+  readonly byName: ReadonlyMap<string, NodejsFunction>;
+  /** The catalog entries the functions were created from. */
+  readonly specs: readonly FunctionSpec[];
+
+  private readonly props: ActionFunctionsProps;
+
+  constructor(scope: Construct, id: string, props: ActionFunctionsProps) {
+    super(scope, id);
+    this.props = props;
+
+    this.specs =
+      props.specs ??
+      ALL_FUNCTIONS.filter((spec) =>
+        existsSync(join(functionsDir(), `${spec.name}.ts`)),
+      );
+    this.byName = new Map(
+      this.specs.map((spec) => [spec.name, this.createFunction(spec)]),
+    );
+
+    Validations.of(this).acknowledge({
+      id: 'AwsSolutions-L1',
+      reason:
+        'The functions run on nodejs22.x, the runtime the bundles are built ' +
+        'and tested for; a newer runtime is adopted once the tools support it.',
+    });
+    Validations.of(this).acknowledge({
+      id: 'Serverless-LambdaLatestVersion',
+      reason:
+        'The functions run on nodejs22.x, the runtime the bundles are built ' +
+        'and tested for; a newer runtime is adopted once the tools support it.',
+    });
+  }
+
+  private createFunction(spec: FunctionSpec): NodejsFunction {
+    const id = pascalCase(spec.name);
+    const functionName = `irm-${this.props.stage}-${spec.name}`;
+    const role = new Role(this, `${id}Role`, {
+      assumedBy: new ServicePrincipal('lambda.amazonaws.com'),
+      description: `Runs ${functionName}`,
+    });
+    const logGroup = new LogGroup(this, `${id}Logs`, {
+      logGroupName: `/aws/lambda/${functionName}`,
+      retention: this.props.logRetention ?? RetentionDays.THREE_MONTHS,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+
+    const handler = new NodejsFunction(this, id, {
+      functionName,
+      description: spec.description,
+      entry: join(functionsDir(), `${spec.name}.ts`),
+      handler: 'handler',
+      runtime: Runtime.NODEJS_22_X,
+      architecture: Architecture.ARM_64,
+      memorySize: spec.memoryMb ?? 512,
+      timeout: Duration.seconds(spec.timeoutSeconds ?? 15),
+      role,
+      logGroup,
+      tracing: Tracing.ACTIVE,
+      deadLetterQueue: this.props.failedInvocations,
+      environment: this.environmentFor(spec),
+      bundling: {
+        format: OutputFormat.ESM,
+        target: 'node22',
+        mainFields: ['module', 'main'],
+        minify: true,
+        sourceMap: true,
+        sourcesContent: false,
+        bundleAwsSDK: true,
+        banner: REQUIRE_BANNER,
+      },
+    });
+
+    logGroup.grantWrite(role);
+    this.grantCatalogAccess(spec, role);
+    Validations.of(role).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason:
+        'Only the X-Ray tracing actions use this resource: X-Ray has no ' +
+        'resource-level permissions for sending trace segments.',
+    });
+
+    return handler;
+  }
+
+  private grantCatalogAccess(spec: FunctionSpec, role: IRole): void {
+    allowTables(role, spec, this.props.tables);
+    allowSecrets(role, spec, this.props.secrets);
+    allowFlowControl(role, spec, {
+      stage: this.props.stage,
+      customFlowRoleArn: this.props.customFlowRole.roleArn,
+    });
+    if (spec.sendsEmail) {
+      allow(role, ['ses:SendEmail'], this.props.mail.sendResources);
+    }
+  }
+
+  /** The settings a function's catalog entry says it uses. */
+  private environmentFor(spec: FunctionSpec): Record<string, string> {
+    const { stage, mail, secrets } = this.props;
+    const tables = Object.keys(spec.tables) as TableId[];
+    const levels = spec.stepFunctions ?? [];
+    const uses = (secret: 'servicenow' | 'alias') =>
+      spec.secrets?.includes(secret) ?? false;
+
+    return {
+      ...COMMON_SETTINGS,
+      STAGE: stage,
+      PUBLIC_BASE_URL: this.props.publicBaseUrl,
+      ...Object.fromEntries(
+        tables.map((tableId) => [
+          TABLES[tableId].env,
+          this.props.tables[tableId].tableName,
+        ]),
+      ),
+      ...(spec.sendsEmail && {
+        SENDER_ADDRESS: mail.senderAddress,
+        SES_CONFIGURATION_SET: mail.configurationSetName,
+      }),
+      ...(levels.length > 0 && {
+        STATE_MACHINE_ARN_PREFIX: stateMachineArnPrefix(stage),
+      }),
+      ...(levels.includes('manage') && {
+        CUSTOM_FLOW_ROLE_ARN: this.props.customFlowRole.roleArn,
+        CUSTOM_FLOW_PREFIX: customFlowPrefix(stage),
+        FUNCTION_ARN_PREFIX: functionArnPrefix(stage),
+      }),
+      ...(uses('servicenow') && {
+        SERVICENOW_SECRET_ARN: secrets.serviceNow.secretArn,
+        SERVICENOW_INSTANCE_URL: this.props.serviceNowInstanceUrl,
+      }),
+      ...(uses('alias') && { ALIAS_SECRET_ARN: secrets.aliasKey.secretArn }),
+    };
+  }
+}
