@@ -182,21 +182,34 @@ const sendThroughSes = async (
     return answer.MessageId ?? '';
   } catch (error) {
     if (!certainlyNotSent(error)) {
-      logger.error('Email outcome unknown', { error });
+      logger.error('Email outcome unknown', sesFailure(error));
       throw new TransientError('The email service did not answer; retry', {
         cause: error,
       });
     }
     await releaseClaim(claim);
     if (isSesThrottle(error)) {
-      logger.warn('Email service busy', { error });
+      logger.warn('Email service busy', sesFailure(error));
       throw new TransientError('The email service is busy; try again', {
         cause: error,
       });
     }
+    logger.error('Email refused', sesFailure(error));
     throw error;
   }
 };
+
+/*
+ * SES error messages can quote the recipient's address ("identities failed
+ * the check: …"), so only the error's name and status are logged.
+ */
+const sesFailure = (error: unknown) => ({
+  errorName: error instanceof Error ? error.name : typeof error,
+  httpStatusCode:
+    error instanceof SESv2ServiceException
+      ? error.$metadata.httpStatusCode
+      : undefined,
+});
 
 const sendCommand = (
   email: OutgoingEmail,
