@@ -149,7 +149,7 @@ const resultOfHeldClaim = (
   holder: SendClaim,
   email: OutgoingEmail,
 ): DeliveryResult => {
-  if (holder.status === 'sending') {
+  if (holder.status === 'sending' || holder.status === 'released') {
     logger.warn('Email claimed by another attempt', {
       messageKey: email.messageKey,
     });

@@ -1,5 +1,4 @@
 import {
-  DeleteCommand,
   GetCommand,
   PutCommand,
   QueryCommand,
@@ -27,7 +26,8 @@ import {
 /** A claim older than this may be taken over: longer than any Lambda run. */
 export const CLAIM_TAKEOVER_MS = 5 * 60 * 1000;
 
-export type ClaimStatus = 'sending' | 'sent' | 'suppressed';
+/** `released`: SES refused the message, so a retry may claim it again. */
+export type ClaimStatus = 'sending' | 'sent' | 'suppressed' | 'released';
 
 export interface SendClaim {
   readonly runId: string;
@@ -59,9 +59,10 @@ const claimKey = (messageKey: string): string => `send#${messageKey}`;
 const trackKey = (messageKey: string): string => `track#${messageKey}`;
 
 /**
- * Claims the right to send a message. Succeeds when nobody claimed it, or
- * when a `sending` claim is older than CLAIM_TAKEOVER_MS (its holder
- * crashed); otherwise returns the claim that holds.
+ * Claims the right to send a message. Succeeds when nobody claimed it, when
+ * the last claim was released, or when a `sending` claim is older than
+ * CLAIM_TAKEOVER_MS (its holder crashed); otherwise returns the claim that
+ * holds.
  */
 export const claimMessage = async (
   claim: Omit<SendClaim, 'status'>,
@@ -80,11 +81,12 @@ export const claimMessage = async (
             status: 'sending',
           },
           ConditionExpression:
-            'attribute_not_exists(messageKey) OR ' +
+            'attribute_not_exists(messageKey) OR #status = :released OR ' +
             '(#status = :sending AND claimedAt < :staleBefore)',
           ExpressionAttributeNames: { '#status': 'status' },
           ExpressionAttributeValues: {
             ':sending': 'sending',
+            ':released': 'released',
             ':staleBefore': staleBefore,
           },
         }),
@@ -145,7 +147,8 @@ export const settleClaim = async (
 
 /**
  * Gives a claim back after SES refused the message, so that the retry may
- * send it. Only the attempt holding the claim can release it.
+ * send it. Only the attempt holding the claim can release it. The item is
+ * marked rather than deleted: functions may put and update, never delete.
  */
 export const releaseClaim = async (
   claim: Pick<SendClaim, 'runId' | 'messageKey' | 'claimId'>,
@@ -153,14 +156,16 @@ export const releaseClaim = async (
   try {
     await call(() =>
       dynamo.send(
-        new DeleteCommand({
+        new UpdateCommand({
           TableName: tableName('notifications'),
           Key: { runId: claim.runId, messageKey: claimKey(claim.messageKey) },
+          UpdateExpression: 'SET #status = :released',
           ConditionExpression: 'claimId = :claimId AND #status = :sending',
           ExpressionAttributeNames: { '#status': 'status' },
           ExpressionAttributeValues: {
             ':claimId': claim.claimId,
             ':sending': 'sending',
+            ':released': 'released',
           },
         }),
       ),

@@ -203,7 +203,11 @@ describe('send claims', () => {
     policyId: 'pol-leaks',
   });
 
-  const putClaim = async (runId: string, minutesAgo: number) => {
+  const putClaim = async (
+    runId: string,
+    minutesAgo: number,
+    status = 'sending',
+  ) => {
     const { PutCommand } = await import('@aws-sdk/lib-dynamodb');
     const { dynamo } = await import('../../functions/domain/clients.js');
     await dynamo.send(
@@ -212,7 +216,7 @@ describe('send claims', () => {
         Item: {
           runId,
           messageKey: 'send#user',
-          status: 'sending',
+          status,
           claimId: 'crashed-attempt',
           claimedAt: new Date(Date.now() - minutesAgo * 60_000).toISOString(),
           recipient: user.email,
@@ -240,6 +244,20 @@ describe('send claims', () => {
     const result = await invoke<DeliveryResult>(
       'send-email',
       claimOrder('run-claim-stale'),
+    );
+
+    // Assess
+    expect(result.status).toBe('sent');
+  });
+
+  it('sends a message whose claim SES refused before', async () => {
+    // Prepare
+    await putClaim('run-claim-released', 0, 'released');
+
+    // Act
+    const result = await invoke<DeliveryResult>(
+      'send-email',
+      claimOrder('run-claim-released'),
     );
 
     // Assess
