@@ -1,6 +1,11 @@
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { CreateStateMachineCommand, SFNClient } from '@aws-sdk/client-sfn';
+import {
+  CreateStateMachineCommand,
+  SFNClient,
+  StateMachineAlreadyExists,
+  UpdateStateMachineCommand,
+} from '@aws-sdk/client-sfn';
 import {
   ALL_FUNCTIONS,
   stateMachineName,
@@ -85,14 +90,28 @@ const registerTemplates = async (endpoint: string): Promise<void> => {
       /\$\{(\w+)\}/g,
       (whole, name: string) => substitutions[name] ?? whole,
     );
-    await client.send(
-      new CreateStateMachineCommand({
-        name: stateMachineName(LOCAL_STAGE, machine.templateId),
-        definition,
-        roleArn: `arn:aws:iam::${LOCAL_ACCOUNT}:role/irm-local-flows`,
-        type: 'STANDARD',
-      }),
-    );
+    const name = stateMachineName(LOCAL_STAGE, machine.templateId);
+    try {
+      await client.send(
+        new CreateStateMachineCommand({
+          name,
+          definition,
+          roleArn: `arn:aws:iam::${LOCAL_ACCOUNT}:role/irm-local-flows`,
+          type: 'STANDARD',
+        }),
+      );
+    } catch (error) {
+      // Kept from an earlier start: the file may have changed since.
+      if (!(error instanceof StateMachineAlreadyExists)) throw error;
+      await client.send(
+        new UpdateStateMachineCommand({
+          stateMachineArn:
+            `arn:aws:states:${LOCAL_REGION}:${LOCAL_ACCOUNT}:stateMachine:` +
+            name,
+          definition,
+        }),
+      );
+    }
   }
   client.destroy();
 };
