@@ -21,6 +21,7 @@ import {
   addPolicyMemberRoute,
   getUserRoute,
   listPoliciesRoute,
+  listUserNotificationsRoute,
   listUsersRoute,
 } from './users.js';
 
@@ -41,6 +42,7 @@ export const IMPLEMENTATIONS: Readonly<Record<string, RouteImplementation>> =
     confirmAlert: confirmAlertRoute,
     listUsers: listUsersRoute,
     getUser: getUserRoute,
+    listUserNotifications: listUserNotificationsRoute,
     listPolicies: listPoliciesRoute,
     addPolicyMember: addPolicyMemberRoute,
     listTemplates: listTemplatesRoute,

@@ -91,6 +91,12 @@ export const ROUTES: readonly Route[] = [
   api('confirmAlert', 'POST', '/alerts/{alertId}/confirm', ALERT_TRIAGERS),
   api('listUsers', 'GET', '/users', USER_READERS),
   api('getUser', 'GET', '/users/{userId}', USER_READERS),
+  api(
+    'listUserNotifications',
+    'GET',
+    '/users/{userId}/notifications',
+    USER_READERS,
+  ),
   api('listPolicies', 'GET', '/policies', [...USER_READERS, ...ADMINS]),
   api(
     'addPolicyMember',

@@ -10,6 +10,7 @@ import {
   requireUser,
 } from '../domain/directory.js';
 import { idSchema } from '../domain/model.js';
+import { listNotificationsOfUser } from '../domain/notifications.js';
 import { type ApiRequest, type ApiResponse, pageLimit } from './http.js';
 
 export const listUsersRoute = async (
@@ -60,5 +61,22 @@ export const addPolicyMemberRoute = async (
   return {
     status: result.added ? 201 : 200,
     body: { member: result.member, added: result.added },
+  };
+};
+
+/** The tracking records of messages sent about a user, newest first. */
+export const listUserNotificationsRoute = async (
+  request: ApiRequest,
+): Promise<ApiResponse> => {
+  const user = await requireUser(request.params.userId ?? '');
+  const page = await listNotificationsOfUser(
+    user.userId,
+    pageLimit(request.query),
+    request.query.cursor,
+  );
+
+  return {
+    status: 200,
+    body: { notifications: page.items, nextCursor: page.nextCursor },
   };
 };
