@@ -25,15 +25,15 @@ export const MAX_COMMENT_LENGTH = 2_000;
 /** Larger form bodies are refused before parsing. */
 const MAX_FORM_BYTES = 16 * 1024;
 
-/** Headers every response page carries. */
+/** Headers every response page carries, named in lower case as HTTP/2 does. */
 export const PAGE_HEADERS = {
-  'Content-Type': 'text/html; charset=utf-8',
-  'Referrer-Policy': 'no-referrer',
-  'Cache-Control': 'no-store',
-  'Content-Security-Policy':
+  'content-type': 'text/html; charset=utf-8',
+  'referrer-policy': 'no-referrer',
+  'cache-control': 'no-store',
+  'content-security-policy':
     "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; " +
     "base-uri 'none'; frame-ancestors 'none'",
-  'X-Content-Type-Options': 'nosniff',
+  'x-content-type-options': 'nosniff',
 } as const;
 
 /** A request to a response page, free of any HTTP framework's types. */

@@ -145,10 +145,10 @@ describe('response page', () => {
     expect(get?.body).toContain('name="comment"');
     expect(pages[1]).toMatchObject({ statusCode: 200, body: '' });
     expect(get?.headers).toMatchObject({
-      'Content-Type': 'text/html; charset=utf-8',
-      'Referrer-Policy': 'no-referrer',
-      'Cache-Control': 'no-store',
-      'X-Content-Type-Options': 'nosniff',
+      'content-type': 'text/html; charset=utf-8',
+      'referrer-policy': 'no-referrer',
+      'cache-control': 'no-store',
+      'x-content-type-options': 'nosniff',
     });
     expect(await notesOfCase(CASE_ID)).toHaveLength(0);
   });

@@ -119,12 +119,12 @@ describe('response page', () => {
 
   it('sends a strict content security policy', () => {
     // Act
-    const policy = PAGE_HEADERS['Content-Security-Policy'];
+    const policy = PAGE_HEADERS['content-security-policy'];
 
     // Assess
     expect(policy).toContain("default-src 'none'");
     expect(policy).toContain("style-src 'unsafe-inline'");
     expect(policy).toContain("form-action 'self'");
-    expect(PAGE_HEADERS['Referrer-Policy']).toBe('no-referrer');
+    expect(PAGE_HEADERS['referrer-policy']).toBe('no-referrer');
   });
 });
