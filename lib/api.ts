@@ -9,9 +9,9 @@ import {
   LogGroupLogDestination,
   type ThrottleSettings,
 } from 'aws-cdk-lib/aws-apigatewayv2';
-import { HttpJwtAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
+import { HttpUserPoolAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
-import type { IUserPoolClient, UserPool } from 'aws-cdk-lib/aws-cognito';
+import type { IUserPool, IUserPoolClient } from 'aws-cdk-lib/aws-cognito';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
@@ -25,7 +25,7 @@ export interface FlowsApiProps {
   /** The functions by catalog name. */
   readonly functions: ReadonlyMap<string, IFunction>;
   /** Issuer of the tokens the JWT authorizer accepts. */
-  readonly userPool: UserPool;
+  readonly userPool: IUserPool;
   /** Audience of the tokens the JWT authorizer accepts. */
   readonly client: IUserPoolClient;
   /** Browser origins allowed by CORS. */
@@ -92,10 +92,11 @@ export class FlowsApi extends Construct {
   }
 
   private addRoutes(props: FlowsApiProps): void {
-    const authorizer = new HttpJwtAuthorizer(
+    // A JWT authorizer whose issuer is the user pool and audience the client.
+    const authorizer = new HttpUserPoolAuthorizer(
       'CognitoAuthorizer',
-      props.userPool.userPoolProviderUrl,
-      { jwtAudience: [props.client.userPoolClientId] },
+      props.userPool,
+      { userPoolClients: [props.client] },
     );
     const integrations = new Map<string, HttpLambdaIntegration>();
 
