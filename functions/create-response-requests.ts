@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { actionHandler } from './domain/action.js';
+import { actionHandler, parseInput } from './domain/action.js';
 import { requireCase } from './domain/cases.js';
 import { requireFlow } from './domain/flows.js';
 import { idSchema } from './domain/model.js';
@@ -23,7 +23,11 @@ const input = z.object({
 export const handler = actionHandler(input, async (source) => {
   await requireCase(source.caseId);
   const flow = await requireFlow(source.flowId, source.flowVersion);
-  const settings = requestInfoSettings.parse(flow.settings);
+  const settings = parseInput(
+    requestInfoSettings,
+    flow.settings,
+    `settings of flow ${source.flowId}`,
+  );
   const requests = await createResponseRequests(
     { ...source, settings },
     new Date(),
