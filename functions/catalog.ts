@@ -19,6 +19,8 @@ export interface FunctionSpec {
   readonly stepFunctions?: readonly ('start' | 'read' | 'manage')[];
   /** Secrets it reads: `servicenow` credentials, `alias` key. */
   readonly secrets?: readonly ('servicenow' | 'alias')[];
+  /** Renders `functions/templates/*.hbs`: the bundle carries the folder. */
+  readonly templates?: boolean;
   /** Short name a custom flow uses in a Task state's Resource. */
   readonly shortName?: string;
   readonly memoryMb?: number;
@@ -73,6 +75,7 @@ export const ACTIONS = [
     },
     sendsEmail: true,
     secrets: ['alias'],
+    templates: true,
     shortName: 'irm:sendEmail',
   },
   {
@@ -84,6 +87,7 @@ export const ACTIONS = [
     name: 'create-response-requests',
     description: 'Create response requests and their links for stakeholders',
     tables: { flows: 'read', cases: 'read', responses: 'readwrite' },
+    secrets: ['alias'],
   },
   {
     name: 'check-responses',
@@ -137,13 +141,8 @@ export const API_FUNCTIONS = [
   {
     name: 'response-page',
     description: 'Public response pages behind the links in emails',
-    tables: {
-      responses: 'readwrite',
-      cases: 'read',
-      notes: 'readwrite',
-      flows: 'read',
-    },
-    secrets: ['alias'],
+    tables: { responses: 'readwrite', cases: 'read', notes: 'readwrite' },
+    templates: true,
   },
 ] as const satisfies readonly FunctionSpec[];
 

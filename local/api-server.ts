@@ -50,10 +50,13 @@ const send = (
   headers: Record<string, string | number | boolean> = {},
   head = false,
 ): void => {
-  response.writeHead(status, {
+  const merged: Record<string, string> = {
     'content-type': 'application/json; charset=utf-8',
-    ...headers,
-  });
+  };
+  for (const [name, value] of Object.entries(headers)) {
+    merged[name.toLowerCase()] = String(value);
+  }
+  response.writeHead(status, merged);
   response.end(head ? undefined : body);
 };
 

@@ -1,3 +1,4 @@
+import { FLOW_USERS } from '../functions/api/routes.js';
 import { ConflictError } from '../functions/domain/errors.js';
 import { createFlow, type Flow } from '../functions/domain/flows.js';
 import { TEMPLATES, type TemplateKey } from '../functions/domain/templates.js';
@@ -51,11 +52,15 @@ export const createDemoFlows = async (): Promise<Flow[]> => {
         await createFlow({
           ...demo,
           settings: TEMPLATES[demo.templateId].settings.parse(demo.settings),
-          version: '',
-          revision: 1,
+          door: 'dashboard',
           createdBy: DEMO_CREATOR,
           createdAt: now,
           updatedAt: now,
+          updatedBy: DEMO_CREATOR,
+          owners: [],
+          // Shared with every role group that may run flows, so each demo
+          // token sees them under Team flows.
+          ownerGroups: FLOW_USERS,
         }),
       );
     } catch (error) {

@@ -1,27 +1,29 @@
 import { z } from 'zod';
 import { parseInput } from '../domain/action.js';
-import { requireCase } from '../domain/cases.js';
-import { listMembershipsOfUser, requireUser } from '../domain/directory.js';
-import { ConflictError, InvalidInputError } from '../domain/errors.js';
+import { auditActor, recordAudit } from '../domain/audit.js';
+import { InvalidInputError } from '../domain/errors.js';
+import { describeExecution } from '../domain/executions.js';
 import {
-  describeExecution,
-  executionArnFor,
-  startExecution,
-  templateMachineArn,
-} from '../domain/executions.js';
-import { createFlow, listFlows, requireFlow } from '../domain/flows.js';
-import { deterministicId, randomId } from '../domain/ids.js';
-import { idSchema } from '../domain/model.js';
+  createFlow,
+  deleteFlow,
+  FLOW_TRIGGERS,
+  type Flow,
+  type FlowDoor,
+  listFlows,
+  requireVisibleFlow,
+  saveFlowVersion,
+} from '../domain/flows.js';
+import { randomId } from '../domain/ids.js';
+import { type Actor, idSchema, ROLE_GROUPS } from '../domain/model.js';
+import { listRunsOfFlow, requireRun } from '../domain/runs.js';
 import { checkFieldMapping } from '../domain/servicenow-fields.js';
 import {
-  listRunsOfFlow,
-  putRunIfAbsent,
-  requireRun,
-  type Run,
-  type RunInput,
-  type RunTarget,
-} from '../domain/runs.js';
-import { isTemplateKey, TEMPLATES } from '../domain/templates.js';
+  flowTarget,
+  resolveTarget,
+  runIdFor,
+  startRun,
+} from '../domain/start-run.js';
+import { isTemplateKey, TEMPLATES, type TemplateKey } from '../domain/templates.js';
 import {
   type ApiRequest,
   type ApiResponse,
@@ -42,70 +44,225 @@ export const listTemplatesRoute = async (): Promise<ApiResponse> => ({
   },
 });
 
+/** Which template a trigger may start: the change must fit the flow. */
+const TRIGGER_TEMPLATES: Record<string, TemplateKey> = {
+  'policy-member-added': 'notify-users',
+  'alert-confirmed': 'notify-manager',
+};
+
 const flowBody = z
   .object({
     templateId: z.string(),
     name: z.string().trim().min(1).max(200),
     settings: z.record(z.string(), z.unknown()).default({}),
+    trigger: z.enum(FLOW_TRIGGERS).nullable().optional(),
   })
   .strict();
 
-/** Creates a flow from a template; settings not given take the defaults. */
-export const createFlowRoute = async (
-  request: ApiRequest,
-): Promise<ApiResponse> => {
-  const body = parseInput(flowBody, request.body, 'body');
-  if (!isTemplateKey(body.templateId)) {
-    throw new InvalidInputError(`No template ${body.templateId}`, [
-      {
-        field: 'templateId',
-        problem: `must be one of ${Object.keys(TEMPLATES).join(', ')}`,
-      },
-    ]);
-  }
-  const template = TEMPLATES[body.templateId];
-  const settings = parseInput(template.settings, body.settings, 'settings');
-  checkSettings(body.templateId, settings);
-  const now = new Date().toISOString();
-  const flow = await createFlow({
-    flowId: randomId('flow'),
-    version: '',
-    revision: 1,
-    templateId: body.templateId,
-    name: body.name,
-    settings,
-    createdBy: request.actor.userId,
-    createdAt: now,
-    updatedAt: now,
+const editBody = z
+  .object({
+    name: z.string().trim().min(1).max(200).optional(),
+    settings: z.record(z.string(), z.unknown()).optional(),
+    trigger: z.enum(FLOW_TRIGGERS).nullable().optional(),
+  })
+  .strict()
+  .refine((body) => Object.keys(body).length > 0, {
+    message: 'send at least one of name, settings, trigger',
   });
 
-  return { status: 201, body: { flow } };
+const shareBody = z
+  .object({
+    users: z.array(idSchema).max(100).default([]),
+    groups: z.array(z.enum(ROLE_GROUPS)).max(6).default([]),
+  })
+  .strict()
+  .refine((body) => body.users.length + body.groups.length > 0, {
+    message: 'name at least one user or role group to share with',
+  });
+
+/** Validates a template's settings, with the rules a schema cannot state. */
+const checkedSettings = (
+  templateId: TemplateKey,
+  settings: Record<string, unknown>,
+): Record<string, unknown> => {
+  const parsed = parseInput(TEMPLATES[templateId].settings, settings, 'settings');
+  if (templateId === 'servicenow-record') {
+    const problems = checkFieldMapping(
+      (parsed as { fields: Record<string, string> }).fields,
+    );
+    if (problems.length > 0) {
+      throw new InvalidInputError(
+        `Invalid settings: ${problems.map((p) => p.problem).join('; ')}`,
+        problems.map((p) => ({ ...p, field: `settings.${p.field}` })),
+      );
+    }
+  }
+
+  return parsed;
 };
 
-/** Rules a settings schema cannot state: a ServiceNow mapping's paths. */
-const checkSettings = (templateId: string, settings: object): void => {
-  if (templateId !== 'servicenow-record') return;
-  const problems = checkFieldMapping(
-    (settings as { fields: Record<string, string> }).fields,
-  );
-  if (problems.length > 0) {
+const checkTrigger = (
+  templateId: TemplateKey,
+  trigger: Flow['trigger'] | null | undefined,
+): void => {
+  if (trigger && TRIGGER_TEMPLATES[trigger] !== templateId) {
     throw new InvalidInputError(
-      `Invalid settings: ${problems.map((p) => p.problem).join('; ')}`,
-      problems.map((p) => ({ ...p, field: `settings.${p.field}` })),
+      `The ${trigger} trigger starts ${TRIGGER_TEMPLATES[trigger]} flows only`,
+      [{ field: 'trigger', problem: `not available for ${templateId}` }],
     );
   }
 };
 
-export const listFlowsRoute = async (): Promise<ApiResponse> => ({
-  status: 200,
-  body: { flows: await listFlows() },
+/** How a flow is shared, in the words the API answers with. */
+const sharingOf = (flow: Flow) => ({
+  owners: flow.owners,
+  ownerGroups: flow.ownerGroups,
+  sharedWithNobody: flow.owners.length + flow.ownerGroups.length === 0,
+  message:
+    flow.owners.length + flow.ownerGroups.length === 0
+      ? 'Shared with nobody: only its creator sees this flow until it is shared.'
+      : 'Shared: its owners have full access.',
 });
 
-export const getFlowRoute = async (
-  request: ApiRequest,
-): Promise<ApiResponse> => ({
-  status: 200,
-  body: { flow: await requireFlow(request.params.flowId ?? '') },
+const auditFlow = (
+  actor: Actor,
+  action: string,
+  flow: Flow,
+  change: { before?: unknown; after?: unknown } = {},
+) =>
+  recordAudit({
+    actor: auditActor(actor),
+    category: 'flows',
+    action,
+    target: { type: 'flow', id: flow.flowId },
+    ...change,
+  });
+
+/** Creates a flow from a template; settings not given take the defaults. */
+const createFlowAt =
+  (door: FlowDoor) =>
+  async (request: ApiRequest): Promise<ApiResponse> => {
+    const body = parseInput(flowBody, request.body, 'body');
+    if (!isTemplateKey(body.templateId)) {
+      throw new InvalidInputError(`No template ${body.templateId}`, [
+        {
+          field: 'templateId',
+          problem: `must be one of ${Object.keys(TEMPLATES).join(', ')}`,
+        },
+      ]);
+    }
+    checkTrigger(body.templateId, body.trigger);
+    const now = new Date().toISOString();
+    const flow = await createFlow({
+      flowId: randomId('flow'),
+      templateId: body.templateId,
+      name: body.name,
+      settings: checkedSettings(body.templateId, body.settings),
+      door,
+      createdBy: request.actor.userId,
+      createdAt: now,
+      updatedAt: now,
+      updatedBy: request.actor.userId,
+      owners: [],
+      ownerGroups: [],
+      ...(body.trigger ? { trigger: body.trigger } : {}),
+    });
+    await auditFlow(request.actor, 'flow.created', flow, { after: flow });
+
+    return { status: 201, body: { flow, sharing: sharingOf(flow) } };
+  };
+
+/** "My flows" (created by the caller) and "Team flows" (shared with them). */
+const listFlowsAt = () => async (request: ApiRequest): Promise<ApiResponse> => {
+  const actor = request.actor;
+  const flows = await listFlows();
+  const myFlows = flows.filter((flow) => flow.createdBy === actor.userId);
+  const teamFlows = flows.filter(
+    (flow) =>
+      flow.createdBy !== actor.userId &&
+      (flow.owners.includes(actor.userId) ||
+        flow.ownerGroups.some((group) => actor.groups.includes(group))),
+  );
+
+  return { status: 200, body: { myFlows, teamFlows } };
+};
+
+const getFlowAt = () => async (request: ApiRequest): Promise<ApiResponse> => {
+  const flow = await requireVisibleFlow(request.params.flowId ?? '', request.actor);
+
+  return { status: 200, body: { flow, sharing: sharingOf(flow) } };
+};
+
+/** Edits a flow: a new version; runs keep the version they started with. */
+const editFlowAt = () => async (request: ApiRequest): Promise<ApiResponse> => {
+  const body = parseInput(editBody, request.body, 'body');
+  const before = await requireVisibleFlow(
+    request.params.flowId ?? '',
+    request.actor,
+  );
+  if (before.templateId === 'custom') {
+    throw new InvalidInputError('Edit a custom flow through its definition', [
+      { field: 'templateId', problem: 'custom flows are edited elsewhere' },
+    ]);
+  }
+  const trigger = body.trigger === undefined ? before.trigger : body.trigger;
+  checkTrigger(before.templateId, trigger);
+  const { version, revision, ...rest } = before;
+  const after = await saveFlowVersion(before, {
+    ...rest,
+    name: body.name ?? before.name,
+    settings: body.settings
+      ? checkedSettings(before.templateId, body.settings)
+      : before.settings,
+    trigger: trigger ?? undefined,
+    updatedAt: new Date().toISOString(),
+    updatedBy: request.actor.userId,
+  });
+  await auditFlow(request.actor, 'flow.edited', after, { before, after });
+
+  return { status: 200, body: { flow: after, sharing: sharingOf(after) } };
+};
+
+/** Shares a flow with people or role groups, as owners with full access. */
+const shareFlowAt = () => async (request: ApiRequest): Promise<ApiResponse> => {
+  const body = parseInput(shareBody, request.body, 'body');
+  const before = await requireVisibleFlow(
+    request.params.flowId ?? '',
+    request.actor,
+  );
+  const { version, revision, ...rest } = before;
+  const after = await saveFlowVersion(before, {
+    ...rest,
+    owners: [...new Set([...before.owners, ...body.users])],
+    ownerGroups: [...new Set([...before.ownerGroups, ...body.groups])],
+    updatedAt: new Date().toISOString(),
+    updatedBy: request.actor.userId,
+  });
+  await auditFlow(request.actor, 'flow.shared', after, {
+    before: sharingOf(before),
+    after: sharingOf(after),
+  });
+
+  return { status: 200, body: { flow: after, sharing: sharingOf(after) } };
+};
+
+/** Deletes a flow for everyone; runs in flight finish. */
+const deleteFlowAt = () => async (request: ApiRequest): Promise<ApiResponse> => {
+  const flow = await requireVisibleFlow(request.params.flowId ?? '', request.actor);
+  await deleteFlow(flow, request.actor, new Date().toISOString());
+  await auditFlow(request.actor, 'flow.deleted', flow, { before: flow });
+
+  return { status: 200, body: { deleted: flow.flowId } };
+};
+
+/** The routes of one door, by the route ids of the route table. */
+export const flowRoutes = (door: FlowDoor) => ({
+  create: createFlowAt(door),
+  list: listFlowsAt(),
+  get: getFlowAt(),
+  edit: editFlowAt(),
+  share: shareFlowAt(),
+  remove: deleteFlowAt(),
 });
 
 const runBody = z
@@ -122,8 +279,9 @@ const idempotencyKey = z
   .optional();
 
 /**
- * Starts a run and answers 202 at once. The same `Idempotency-Key` from the
- * same person returns the same run.
+ * Starts a run and answers 202 at once. Running needs sight of the flow and
+ * of the case or user. The same `Idempotency-Key` from the same person
+ * returns the same run.
  */
 export const startRunRoute = async (
   request: ApiRequest,
@@ -134,100 +292,45 @@ export const startRunRoute = async (
     request.headers['idempotency-key'],
     'Idempotency-Key header',
   );
-  const flow = await requireFlow(request.params.flowId ?? '');
-  const kind = TEMPLATES[flow.templateId].target;
+  const flow = await requireVisibleFlow(request.params.flowId ?? '', request.actor);
+  const kind = flowTarget(flow);
   requireGroup(
     request.actor,
     kind === 'case' ? CASE_READERS : USER_READERS,
     `Running a flow on a ${kind}`,
   );
   const target = await resolveTarget(kind, body);
-  const runId = key
-    ? deterministicId('run', flow.flowId, request.actor.userId, key)
-    : randomId('run');
-  const machineArn = templateMachineArn(flow.templateId);
-  const stored = await putRunIfAbsent({
-    runId,
-    flowId: flow.flowId,
-    flowVersion: flow.version === 'current' ? versionOf(flow) : flow.version,
-    flowName: flow.name,
-    templateId: flow.templateId,
-    target,
-    startedBy: request.actor.userId,
-    startedAt: new Date().toISOString(),
-    executionArn: executionArnFor(machineArn, runId),
-    status: 'RUNNING',
-  });
-  await startExecution(machineArn, runInput(stored.run));
+  const runId = runIdFor(flow.flowId, request.actor.userId, key);
+  const stored = await startRun(flow, target, request.actor.userId, runId);
+  if (stored.created) {
+    await recordAudit({
+      eventId: `started-${runId}`,
+      actor: auditActor(request.actor),
+      category: 'runs',
+      action: 'run.started',
+      target: { type: 'run', id: runId },
+      after: { flowId: flow.flowId, ...target },
+    });
+  }
 
   return { status: 202, body: { run: stored.run, repeated: !stored.created } };
 };
 
-const versionOf = (flow: { revision: number }): string =>
-  `v${String(flow.revision).padStart(6, '0')}`;
+const AUDITORS = ['InsiderRiskManagement', 'InsiderRiskManagementAuditors'];
+const isAuditor = (actor: Actor): boolean =>
+  actor.groups.some((group) => AUDITORS.includes(group));
 
-const runInput = (run: Run): RunInput => ({
-  runId: run.runId,
-  flowId: run.flowId,
-  flowVersion: run.flowVersion,
-  startedBy: run.startedBy,
-  ...run.target,
-});
-
-/** Checks the run's target exists and fits the template. */
-const resolveTarget = async (
-  kind: 'case' | 'user',
-  body: z.infer<typeof runBody>,
-): Promise<RunTarget> => {
-  if (kind === 'case') {
-    if (!body.caseId || body.userId || body.policyId) {
-      throw new InvalidInputError('This flow runs on a case: send { "caseId" }', [
-        { field: 'caseId', problem: 'required, and alone, for a case flow' },
-      ]);
-    }
-    await requireCase(body.caseId);
-
-    return { caseId: body.caseId };
-  }
-  if (!body.userId || body.caseId) {
-    throw new InvalidInputError('This flow runs on a user: send { "userId" }', [
-      { field: 'userId', problem: 'required, without caseId, for a user flow' },
-    ]);
-  }
-  await requireUser(body.userId);
-
-  return { userId: body.userId, policyId: await policyOf(body) };
-};
-
-/** The policy named in the request, else the one the user joined last. */
-const policyOf = async (body: z.infer<typeof runBody>): Promise<string> => {
-  const memberships = await listMembershipsOfUser(body.userId ?? '');
-  if (body.policyId) {
-    if (!memberships.some((m) => m.policyId === body.policyId)) {
-      throw new ConflictError(
-        `User ${body.userId} is not in the scope of policy ${body.policyId}`,
-      );
-    }
-
-    return body.policyId;
-  }
-  const latest = memberships.sort((a, b) =>
-    b.addedAt.localeCompare(a.addedAt),
-  )[0];
-  if (!latest) {
-    throw new ConflictError(
-      `User ${body.userId} is in no policy's scope; add them to one first`,
-    );
-  }
-
-  return latest.policyId;
-};
-
-/** A run with its status, steps and times, in words where it failed. */
+/**
+ * A run with its status, steps and times. Auditors read any run, also of a
+ * deleted flow; others need sight of the flow.
+ */
 export const getRunRoute = async (
   request: ApiRequest,
 ): Promise<ApiResponse> => {
   const run = await requireRun(request.params.runId ?? '');
+  if (!isAuditor(request.actor)) {
+    await requireVisibleFlow(run.flowId, request.actor);
+  }
   const execution = await describeExecution(run.executionArn);
   const status =
     run.status !== 'RUNNING' ? run.status : (execution?.status ?? 'STARTING');
@@ -241,9 +344,12 @@ export const getRunRoute = async (
 export const listFlowRunsRoute = async (
   request: ApiRequest,
 ): Promise<ApiResponse> => {
-  const flow = await requireFlow(request.params.flowId ?? '');
+  const flowId = request.params.flowId ?? '';
+  if (!isAuditor(request.actor)) {
+    await requireVisibleFlow(flowId, request.actor);
+  }
   const page = await listRunsOfFlow(
-    flow.flowId,
+    flowId,
     pageLimit(request.query),
     request.query.cursor,
   );

@@ -7,12 +7,11 @@ import {
   listCaseNotesRoute,
   listCasesRoute,
 } from './cases.js';
+import { exportAuditRoute, listAuditRoute } from './audit.js';
 import {
-  createFlowRoute,
-  getFlowRoute,
+  flowRoutes,
   getRunRoute,
   listFlowRunsRoute,
-  listFlowsRoute,
   listTemplatesRoute,
   startRunRoute,
 } from './flows.js';
@@ -28,6 +27,23 @@ import {
 export type RouteImplementation = (
   request: ApiRequest,
 ) => Promise<ApiResponse>;
+
+const doorRoutes = (
+  prefix: string,
+  routes: ReturnType<typeof flowRoutes>,
+): Record<string, RouteImplementation> => {
+  const id = (name: string) =>
+    prefix ? `${prefix}${name[0]?.toUpperCase()}${name.slice(1)}` : name;
+
+  return {
+    [id('listFlows')]: routes.list,
+    [id('createFlow')]: routes.create,
+    [id('getFlow')]: routes.get,
+    [id('editFlow')]: routes.edit,
+    [id('deleteFlow')]: routes.remove,
+    [id('shareFlow')]: routes.share,
+  };
+};
 
 /** The implementation of each private route, by route id. */
 export const IMPLEMENTATIONS: Readonly<Record<string, RouteImplementation>> =
@@ -46,10 +62,11 @@ export const IMPLEMENTATIONS: Readonly<Record<string, RouteImplementation>> =
     listPolicies: listPoliciesRoute,
     addPolicyMember: addPolicyMemberRoute,
     listTemplates: listTemplatesRoute,
-    listFlows: listFlowsRoute,
-    createFlow: createFlowRoute,
-    getFlow: getFlowRoute,
+    ...doorRoutes('', flowRoutes('dashboard')),
+    ...doorRoutes('settings', flowRoutes('settings')),
     startRun: startRunRoute,
     listFlowRuns: listFlowRunsRoute,
     getRun: getRunRoute,
+    listAudit: listAuditRoute,
+    exportAudit: exportAuditRoute,
   };

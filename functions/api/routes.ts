@@ -56,6 +56,12 @@ export const ADMINS: readonly RoleGroup[] = [
   'InsiderRiskManagementAdmins',
 ];
 
+/** Role groups that read and export the audit log. */
+export const AUDIT_READERS: readonly RoleGroup[] = [
+  'InsiderRiskManagement',
+  'InsiderRiskManagementAuditors',
+];
+
 /**
  * "Manage flows" beside cases and users: any insider risk role group except
  * Approvers, whose role the documentation gives no flow rights.
@@ -70,6 +76,29 @@ const api = (
   path: string,
   roles: Route['roles'],
 ): Route => ({ id, method, path, roles, function: 'api' });
+
+/**
+ * The two doors of the original: "Manage flows" beside cases and users
+ * (`/flows`) and the settings area (`/settings/flows`). Both serve the same
+ * operations; route ids carry the door as a prefix.
+ */
+const flowDoor = (
+  prefix: string,
+  base: string,
+  roles: readonly RoleGroup[],
+): Route[] => {
+  const id = (name: string) =>
+    prefix ? `${prefix}${name[0]?.toUpperCase()}${name.slice(1)}` : name;
+
+  return [
+    api(id('listFlows'), 'GET', base, roles),
+    api(id('createFlow'), 'POST', base, roles),
+    api(id('getFlow'), 'GET', `${base}/{flowId}`, roles),
+    api(id('editFlow'), 'PATCH', `${base}/{flowId}`, roles),
+    api(id('deleteFlow'), 'DELETE', `${base}/{flowId}`, roles),
+    api(id('shareFlow'), 'POST', `${base}/{flowId}/share`, roles),
+  ];
+};
 
 /** A public response page: the token in the link is the only key. */
 const page = (id: string, method: HttpMethod, path: string): Route => ({
@@ -105,12 +134,13 @@ export const ROUTES: readonly Route[] = [
     ADMINS,
   ),
   api('listTemplates', 'GET', '/templates', FLOW_USERS),
-  api('listFlows', 'GET', '/flows', FLOW_USERS),
-  api('createFlow', 'POST', '/flows', FLOW_USERS),
-  api('getFlow', 'GET', '/flows/{flowId}', FLOW_USERS),
+  ...flowDoor('', '/flows', FLOW_USERS),
+  ...flowDoor('settings', '/settings/flows', ADMINS),
   api('startRun', 'POST', '/flows/{flowId}/runs', FLOW_USERS),
   api('listFlowRuns', 'GET', '/flows/{flowId}/runs', FLOW_USERS),
   api('getRun', 'GET', '/runs/{runId}', FLOW_USERS),
+  api('listAudit', 'GET', '/audit', AUDIT_READERS),
+  api('exportAudit', 'GET', '/audit/export', AUDIT_READERS),
   page('showResponsePage', 'GET', '/r/{token}'),
   page('headResponsePage', 'HEAD', '/r/{token}'),
   page('recordResponse', 'POST', '/r/{token}'),

@@ -125,14 +125,16 @@ export const seedFlow = async (
 
   return createFlow({
     flowId,
-    version: 'v000001',
     templateId,
     name: `Test ${templateId}`,
     settings,
     createdBy: 'analyst@example.test',
     createdAt: now,
     updatedAt: now,
-    revision: 1,
+    updatedBy: 'seed',
+    door: 'dashboard',
+    owners: [],
+    ownerGroups: [],
   });
 };
 

@@ -16,6 +16,10 @@ beforeAll(async () => {
     body: { templateId: 'notify-manager', name: 'Tell the manager' },
   });
   flowId = (created.body.flow as { flowId: string }).flowId;
+  await apiCall(stack, 'POST', `/flows/${flowId}/share`, {
+    group: IRM,
+    body: { groups: [AUDITOR] },
+  });
 });
 
 afterAll(async () => {

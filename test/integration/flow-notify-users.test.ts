@@ -17,6 +17,10 @@ beforeAll(async () => {
     body: { templateId: 'notify-users', name: 'Policy scope notice' },
   });
   flowId = (created.body.flow as { flowId: string }).flowId;
+  await apiCall(stack, 'POST', `/flows/${flowId}/share`, {
+    group: IRM,
+    body: { groups: [ANALYST] },
+  });
 });
 
 afterAll(async () => {

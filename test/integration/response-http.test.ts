@@ -36,14 +36,16 @@ const seed = async () => {
   });
   await createFlow({
     flowId: run.flowId,
-    version: 'v000001',
     templateId: 'request-info',
     name: 'HTTP test',
     settings: { stakeholders: [{ email: 'hr@example.test', name: 'HR' }] },
     createdBy: run.startedBy,
     createdAt: '2026-11-30T14:00:00.000Z',
     updatedAt: '2026-11-30T14:00:00.000Z',
-    revision: 1,
+    updatedBy: 'seed',
+    door: 'dashboard',
+    owners: [],
+    ownerGroups: [],
   });
 };
 
