@@ -3,18 +3,26 @@ import { join } from 'node:path';
 import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { type IRole, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
-import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
+import {
+  Architecture,
+  Runtime,
+  StartingPosition,
+  Tracing,
+} from 'aws-cdk-lib/aws-lambda';
+import {
+  DynamoEventSource,
+  SqsDlq,
+} from 'aws-cdk-lib/aws-lambda-event-sources';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { ALL_FUNCTIONS, type FunctionSpec } from '../functions/catalog.js';
-import { TABLES, type TableId } from '../functions/domain/tables.js';
 import {
-  customFlowPrefix,
-  functionArnPrefix,
-  stateMachineArnPrefix,
-} from './arns.js';
+  TABLES,
+  type TableId,
+  type TableSpec,
+} from '../functions/domain/tables.js';
 import type { Mail } from './mail.js';
 import {
   allow,
@@ -24,6 +32,7 @@ import {
 } from './permissions.js';
 import { functionsDir, pascalCase } from './project.js';
 import type { FlowSecrets } from './secrets.js';
+import { settingsFor } from './settings.js';
 
 export interface ActionFunctionsProps {
   /** Deployment name, part of every function name. */
@@ -44,19 +53,18 @@ export interface ActionFunctionsProps {
    * handler file exists: entries are added to the catalog before their
    * handler is written, and bundling needs the file.
    */
-  readonly specs?: readonly FunctionSpec[];
+  readonly specs?: readonly StreamConsumerSpec[];
   /** @default three months */
   readonly logRetention?: RetentionDays;
 }
 
-/** Settings shared by every function. */
-const COMMON_SETTINGS = {
-  POWERTOOLS_SERVICE_NAME: 'insider-risk-flows',
-  POWERTOOLS_METRICS_NAMESPACE: 'InsiderRiskFlows',
-  POWERTOOLS_LOG_LEVEL: 'INFO',
-  // Stack traces point into the TypeScript sources, not the minified bundle.
-  NODE_OPTIONS: '--enable-source-maps',
-};
+/**
+ * A catalog entry whose function reads table change streams: `streams` names
+ * the tables. The field is optional, so entries without it need nothing.
+ */
+export interface StreamConsumerSpec extends FunctionSpec {
+  readonly streams?: readonly TableId[];
+}
 
 /** ESM bundles need `require` for the CommonJS code inside dependencies. */
 const REQUIRE_BANNER =
@@ -72,7 +80,7 @@ export class ActionFunctions extends Construct {
   /** The functions by catalog name. */
   readonly byName: ReadonlyMap<string, NodejsFunction>;
   /** The catalog entries the functions were created from. */
-  readonly specs: readonly FunctionSpec[];
+  readonly specs: readonly StreamConsumerSpec[];
 
   private readonly props: ActionFunctionsProps;
 
@@ -129,7 +137,10 @@ export class ActionFunctions extends Construct {
       logGroup,
       tracing: Tracing.ACTIVE,
       deadLetterQueue: this.props.failedInvocations,
-      environment: this.environmentFor(spec),
+      environment: settingsFor(spec, {
+        ...this.props,
+        customFlowRoleArn: this.props.customFlowRole.roleArn,
+      }),
       bundling: {
         format: OutputFormat.ESM,
         target: 'node22',
@@ -144,11 +155,12 @@ export class ActionFunctions extends Construct {
 
     logGroup.grantWrite(role);
     this.grantCatalogAccess(spec, role);
+    this.consumeStreams(spec, handler);
     Validations.of(role).acknowledge({
       id: 'AwsSolutions-IAM5[Resource::*]',
       reason:
-        'Only the X-Ray tracing actions use this resource: X-Ray has no ' +
-        'resource-level permissions for sending trace segments.',
+        'Only X-Ray tracing and, for stream readers, dynamodb:ListStreams use ' +
+        'this resource: neither action has resource-level permissions.',
     });
 
     return handler;
@@ -166,41 +178,28 @@ export class ActionFunctions extends Construct {
     }
   }
 
-  /** The settings a function's catalog entry says it uses. */
-  private environmentFor(spec: FunctionSpec): Record<string, string> {
-    const { stage, mail, secrets } = this.props;
-    const tables = Object.keys(spec.tables) as TableId[];
-    const levels = spec.stepFunctions ?? [];
-    const uses = (secret: 'servicenow' | 'alias') =>
-      spec.secrets?.includes(secret) ?? false;
-
-    return {
-      ...COMMON_SETTINGS,
-      STAGE: stage,
-      PUBLIC_BASE_URL: this.props.publicBaseUrl,
-      ...Object.fromEntries(
-        tables.map((tableId) => [
-          TABLES[tableId].env,
-          this.props.tables[tableId].tableName,
-        ]),
-      ),
-      ...(spec.sendsEmail && {
-        SENDER_ADDRESS: mail.senderAddress,
-        SES_CONFIGURATION_SET: mail.configurationSetName,
-      }),
-      ...(levels.length > 0 && {
-        STATE_MACHINE_ARN_PREFIX: stateMachineArnPrefix(stage),
-      }),
-      ...(levels.includes('manage') && {
-        CUSTOM_FLOW_ROLE_ARN: this.props.customFlowRole.roleArn,
-        CUSTOM_FLOW_PREFIX: customFlowPrefix(stage),
-        FUNCTION_ARN_PREFIX: functionArnPrefix(stage),
-      }),
-      ...(uses('servicenow') && {
-        SERVICENOW_SECRET_ARN: secrets.serviceNow.secretArn,
-        SERVICENOW_INSTANCE_URL: this.props.serviceNowInstanceUrl,
-      }),
-      ...(uses('alias') && { ALIAS_SECRET_ARN: secrets.aliasKey.secretArn }),
-    };
+  /** Invokes the function with the change streams its entry names. */
+  private consumeStreams(
+    spec: StreamConsumerSpec,
+    handler: NodejsFunction,
+  ): void {
+    for (const tableId of spec.streams ?? []) {
+      const model: TableSpec = TABLES[tableId];
+      if (!model.stream) {
+        throw new Error(
+          `${spec.name} reads the stream of ${tableId}, which has none`,
+        );
+      }
+      handler.addEventSource(
+        new DynamoEventSource(this.props.tables[tableId], {
+          startingPosition: StartingPosition.LATEST,
+          batchSize: 10,
+          bisectBatchOnError: true,
+          retryAttempts: 5,
+          maxRecordAge: Duration.hours(6),
+          onFailure: new SqsDlq(this.props.failedInvocations),
+        }),
+      );
+    }
   }
 }
