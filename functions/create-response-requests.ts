@@ -6,6 +6,8 @@ import { idSchema } from './domain/model.js';
 import { createResponseRequests } from './domain/responses.js';
 import { requestInfoSettings } from './domain/templates.js';
 
+const HOUR_SECONDS = 3600;
+
 const input = z.object({
   runId: idSchema,
   flowId: idSchema,
@@ -16,9 +18,11 @@ const input = z.object({
 
 /**
  * Create response requests. Input `{ runId, flowId, flowVersion, caseId,
- * startedBy }`; output `{ requests: [{ requestId }], count }`, one request
- * per stakeholder of the flow version. A retry creates nothing new. Link
- * tokens never leave the function.
+ * startedBy }`; output `{ requests: [{ requestId }], count,
+ * reminderAfterSeconds, deadlineAfterSeconds }`, one request per stakeholder
+ * of the flow version, and the two waits that follow (the second counts from
+ * the reminder). A retry creates nothing new. Link tokens never leave the
+ * function.
  */
 export const handler = actionHandler(input, async (source) => {
   await requireCase(source.caseId);
@@ -36,5 +40,9 @@ export const handler = actionHandler(input, async (source) => {
   return {
     requests: requests.map(({ requestId }) => ({ requestId })),
     count: requests.length,
+    reminderAfterSeconds: settings.reminderAfterHours * HOUR_SECONDS,
+    deadlineAfterSeconds:
+      (settings.deadlineAfterHours - settings.reminderAfterHours) *
+      HOUR_SECONDS,
   };
 });

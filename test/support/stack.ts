@@ -4,12 +4,14 @@ import type { LocalStack } from '../../local/stack.js';
  * Starts the whole local stack in this test process on free ports, in
  * memory, with waits and retry intervals shortened by configuration.
  */
-export const startTestStack = async (): Promise<LocalStack> => {
+export const startTestStack = async (
+  options: { waitOverrideMs?: number } = {},
+): Promise<LocalStack> => {
   const { startLocalStack } = await import('../../local/stack.js');
 
   return startLocalStack({
     ports: { api: 0, dynamodb: 0, ses: 0, stepFunctions: 0, serviceNow: 0 },
-    waitOverrideMs: 300,
+    waitOverrideMs: options.waitOverrideMs ?? 300,
     retryIntervalOverrideMs: 20,
   });
 };
