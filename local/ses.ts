@@ -1,6 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import startSesServer from 'aws-ses-v2-local';
+import sesModule from 'aws-ses-v2-local';
 import { closeServer, listen } from './net.js';
 
 export interface LocalSes {
@@ -8,6 +8,15 @@ export interface LocalSes {
   readonly port: number;
   close(): Promise<void>;
 }
+
+type StartSes = typeof sesModule;
+
+/*
+ * The package is CommonJS with `exports.default`: Node's ESM loader hands
+ * over the whole exports object, a bundler or Jest the function itself.
+ */
+const startSesServer: StartSes =
+  (sesModule as unknown as { default?: StartSes }).default ?? sesModule;
 
 /** Finds out whether a port is free, with the message `listen` gives. */
 const probePort = async (port: number, service: string): Promise<number> => {

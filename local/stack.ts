@@ -138,6 +138,13 @@ const startServices = async (
   close: () => Promise<void>,
 ): Promise<LocalStack> => {
   const { ports, dataDir } = options;
+  // Every SDK client of the stack, ours and the handlers', needs a region
+  // and some credentials; the emulators accept any.
+  setEnvironment({
+    AWS_REGION: LOCAL_REGION,
+    AWS_ACCESS_KEY_ID: 'local',
+    AWS_SECRET_ACCESS_KEY: 'local',
+  });
   if (dataDir) mkdirSync(join(dataDir, 'stepfunctions'), { recursive: true });
   const dynamo = await startDynamo({
     port: ports.dynamodb,
@@ -210,9 +217,6 @@ const startApiWithEnvironment = async (
     lambdas: services.lambdas,
   });
   setEnvironment({
-    AWS_REGION: LOCAL_REGION,
-    AWS_ACCESS_KEY_ID: 'local',
-    AWS_SECRET_ACCESS_KEY: 'local',
     AWS_ENDPOINT_URL_DYNAMODB: services.dynamo,
     AWS_ENDPOINT_URL_SESV2: services.ses,
     AWS_ENDPOINT_URL_SFN: services.sfn,

@@ -42,12 +42,24 @@ const loadDemoOnce = async (): Promise<void> => {
   console.log(`Demo data loaded: ${String(summary)}`);
 };
 
+const TOKEN_VARIABLES: Readonly<Record<string, string>> = {
+  InsiderRiskManagement: 'IRM_TOKEN',
+  InsiderRiskManagementAdmins: 'ADMIN_TOKEN',
+  InsiderRiskManagementAnalysts: 'ANALYST_TOKEN',
+  InsiderRiskManagementInvestigators: 'INVESTIGATOR_TOKEN',
+  InsiderRiskManagementAuditors: 'AUDITOR_TOKEN',
+  InsiderRiskManagementApprovers: 'APPROVER_TOKEN',
+};
+
+/** The shell variable holding a role group's token: `ANALYST_TOKEN`. */
+const tokenVariable = (group: string): string =>
+  TOKEN_VARIABLES[group] ?? 'TOKEN';
+
 const writeTokens = (stack: LocalStack): string => {
   const file = join(DATA_DIR, 'tokens.env');
   const lines = DEMO_ACCOUNTS.map(
     (account) =>
-      `export ${account.group.replace('InsiderRiskManagement', 'IRM').toUpperCase()}_TOKEN=` +
-      `${stack.tokens[account.group]}`,
+      `export ${tokenVariable(account.group)}=${stack.tokens[account.group]}`,
   );
   writeFileSync(file, `${lines.join('\n')}\n`, { mode: 0o600 });
 
@@ -66,13 +78,15 @@ const printWelcome = (stack: LocalStack, tokensFile: string): void => {
     '',
     'Bearer tokens (valid 12 hours), one demo person per role group:',
     ...DEMO_ACCOUNTS.map(
-      (account) => `  ${account.group}\n    ${stack.tokens[account.group]}`,
+      (account) =>
+        `  ${account.group} ($${tokenVariable(account.group)})\n` +
+        `    ${stack.tokens[account.group]}`,
     ),
     '',
     `The same tokens as shell variables: source ${tokensFile}`,
     'Try:',
     `  source ${tokensFile}`,
-    `  curl -s -H "Authorization: Bearer $IRMANALYSTS_TOKEN" ${stack.apiUrl}/cases`,
+    `  curl -s -H "Authorization: Bearer $ANALYST_TOKEN" ${stack.apiUrl}/cases`,
     `  curl -s -X POST -H "Authorization: Bearer $IRM_TOKEN" \\`,
     `    ${stack.apiUrl}/flows/flow-demo-notify-manager/runs \\`,
     `    -H 'content-type: application/json' -d '{"caseId":"<a case id>"}'`,
@@ -83,6 +97,9 @@ const printWelcome = (stack: LocalStack, tokensFile: string): void => {
 };
 
 const main = async (): Promise<void> => {
+  // The SDK warns on every client that Node 20 support ends in January 2027;
+  // the README says so once, and Lambda runs Node 22 anyway.
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   mkdirSync(DATA_DIR, { recursive: true });
   const stack = await startLocalStack({
     ports,
