@@ -13,7 +13,11 @@ import {
   DynamoEventSource,
   SqsDlq,
 } from 'aws-cdk-lib/aws-lambda-event-sources';
-import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import {
+  type ICommandHooks,
+  NodejsFunction,
+  OutputFormat,
+} from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
@@ -70,6 +74,18 @@ export interface StreamConsumerSpec extends FunctionSpec {
 const REQUIRE_BANNER =
   "import { createRequire } from 'node:module';" +
   'const require = createRequire(import.meta.url);';
+
+/**
+ * Email and page templates are files read at run time, so every bundle gets
+ * a copy next to its code (`TEMPLATES_DIR` points there).
+ */
+const COPY_TEMPLATES: ICommandHooks = {
+  beforeBundling: () => [],
+  beforeInstall: () => [],
+  afterBundling: (inputDir, outputDir) => [
+    `cp -R "${join(inputDir, 'functions', 'templates')}" "${join(outputDir, 'templates')}"`,
+  ],
+};
 
 /**
  * One Lambda function per catalog entry, each with its own role holding
@@ -150,6 +166,7 @@ export class ActionFunctions extends Construct {
         sourcesContent: false,
         bundleAwsSDK: true,
         banner: REQUIRE_BANNER,
+        commandHooks: COPY_TEMPLATES,
       },
     });
 

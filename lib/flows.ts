@@ -130,19 +130,21 @@ export class TemplateFlows extends Construct {
       },
     });
 
-    this.alarmOn(`${id}Failed`, `${name} failed`, machine.metricFailed());
+    this.alarmOn(`${id}Failed`, `${name}-failed`, machine.metricFailed());
     this.alarmOn(
       `${id}TimedOut`,
-      `${name} timed out`,
+      `${name}-timed-out`,
       machine.metricTimedOut(),
     );
 
     return machine;
   }
 
-  private alarmOn(id: string, description: string, metric: Metric): void {
+  /** Alarms when the metric counts one run or more in five minutes. */
+  private alarmOn(id: string, alarmName: string, metric: Metric): void {
     const alarm = new Alarm(this, id, {
-      alarmDescription: `A run of ${description} in the last five minutes`,
+      alarmName,
+      alarmDescription: `${metric.metricName}: one run or more in five minutes`,
       metric: metric.with({ period: Duration.minutes(5), statistic: 'Sum' }),
       threshold: 1,
       evaluationPeriods: 1,

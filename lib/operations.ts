@@ -78,8 +78,16 @@ export class Operations extends Construct {
       );
     }
 
-    this.alarmWhenNotEmpty(this.failedInvocations, 'FailedInvocationsAlarm');
-    this.alarmWhenNotEmpty(this.undelivered, 'UndeliveredAlarm');
+    this.alarmWhenNotEmpty(
+      this.failedInvocations,
+      'FailedInvocationsAlarm',
+      `irm-${props.stage}-failed-invocations-not-empty`,
+    );
+    this.alarmWhenNotEmpty(
+      this.undelivered,
+      'UndeliveredAlarm',
+      `irm-${props.stage}-undelivered-not-empty`,
+    );
   }
 
   /** Sends the alarm's state changes to the alarm topic. */
@@ -124,9 +132,10 @@ export class Operations extends Construct {
     return queue;
   }
 
-  private alarmWhenNotEmpty(queue: Queue, id: string): void {
+  private alarmWhenNotEmpty(queue: Queue, id: string, alarmName: string): void {
     const alarm = new Alarm(this, id, {
-      alarmDescription: `${queue.queueName} holds messages that failed`,
+      alarmName,
+      alarmDescription: 'The dead-letter queue holds messages that failed',
       metric: queue.metricApproximateNumberOfMessagesVisible({
         period: Duration.minutes(5),
         statistic: 'Maximum',

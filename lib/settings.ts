@@ -32,6 +32,8 @@ const COMMON_SETTINGS = {
   POWERTOOLS_LOG_LEVEL: 'INFO',
   // Stack traces point into the TypeScript sources, not the minified bundle.
   NODE_OPTIONS: '--enable-source-maps',
+  // Where the bundle's copy of functions/templates lands in the Lambda.
+  TEMPLATES_DIR: '/var/task/templates',
 };
 
 /**

@@ -131,8 +131,12 @@ describe('TemplateFlows', () => {
         }),
       );
 
-      for (const metric of ['ExecutionsFailed', 'ExecutionsTimedOut']) {
+      for (const [metric, suffix] of [
+        ['ExecutionsFailed', 'failed'],
+        ['ExecutionsTimedOut', 'timed-out'],
+      ]) {
         template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+          AlarmName: `irm-test-${templateId}-${suffix}`,
           MetricName: metric,
           Namespace: 'AWS/States',
           Dimensions: [{ Name: 'StateMachineArn', Value: { Ref: logicalId } }],

@@ -116,7 +116,7 @@ describe('ActionFunctions', () => {
     });
   });
 
-  it.each(eachSpec)('configures Powertools and the stage of %s', (name) => {
+  it.each(eachSpec)('gives %s the common settings', (name) => {
     const variables = (
       functionOf(name).Environment as { Variables: Record<string, unknown> }
     ).Variables;
@@ -127,6 +127,7 @@ describe('ActionFunctions', () => {
       STAGE: 'test',
       PUBLIC_BASE_URL: 'https://irm.example.com',
       NODE_OPTIONS: '--enable-source-maps',
+      TEMPLATES_DIR: '/var/task/templates',
     });
   });
 

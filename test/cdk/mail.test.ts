@@ -80,3 +80,18 @@ describe('Mail', () => {
     });
   });
 });
+
+describe('Operations', () => {
+  it('alarms when a dead-letter queue holds a message', () => {
+    const { stack } = buildMail('address');
+    const template = Template.fromStack(stack);
+
+    for (const queue of ['failed-invocations', 'undelivered']) {
+      template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        AlarmName: `irm-test-${queue}-not-empty`,
+        MetricName: 'ApproximateNumberOfMessagesVisible',
+        Threshold: 1,
+      });
+    }
+  });
+});
