@@ -1,4 +1,10 @@
-import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { join, resolve } from 'node:path';
 import { DEMO_ACCOUNTS } from './auth.js';
 import { type LocalPorts, type LocalStack, startLocalStack } from './stack.js';
@@ -96,18 +102,46 @@ const printWelcome = (stack: LocalStack, tokensFile: string): void => {
   console.log(lines.join('\n'));
 };
 
+const isAlive = (pid: number): boolean => {
+  try {
+    process.kill(pid, 0);
+
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+/** Stops early when another `npm start` holds the same data folder. */
+const refuseSecondStart = (stateFile: string): void => {
+  if (!existsSync(stateFile)) return;
+  const running = JSON.parse(readFileSync(stateFile, 'utf8')) as {
+    pid?: number;
+    apiUrl?: string;
+  };
+  if (running.pid && running.pid !== process.pid && isAlive(running.pid)) {
+    console.error(
+      `The local stack is already running (process ${running.pid}, API ` +
+        `${running.apiUrl}) on the data in ${DATA_DIR}. Stop it first, or ` +
+        'set IRM_DATA_DIR to another folder.',
+    );
+    process.exit(2);
+  }
+};
+
 const main = async (): Promise<void> => {
   // The SDK warns on every client that Node 20 support ends in January 2027;
   // the README says so once, and Lambda runs Node 22 anyway.
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   mkdirSync(DATA_DIR, { recursive: true });
+  const stateFile = join(DATA_DIR, 'stack.json');
+  refuseSecondStart(stateFile);
   const stack = await startLocalStack({
     ports,
     dataDir: DATA_DIR,
     waitOverrideMs: port('LOCAL_WAIT_MS', 30_000),
   });
   await loadDemoOnce();
-  const stateFile = join(DATA_DIR, 'stack.json');
   writeFileSync(
     stateFile,
     JSON.stringify({
