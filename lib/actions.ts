@@ -57,18 +57,14 @@ export interface ActionFunctionsProps {
    * handler file exists: entries are added to the catalog before their
    * handler is written, and bundling needs the file.
    */
-  readonly specs?: readonly StreamConsumerSpec[];
+  readonly specs?: readonly FunctionSpec[];
   /** @default three months */
   readonly logRetention?: RetentionDays;
 }
 
-/**
- * A catalog entry whose function reads table change streams: `streams` names
- * the tables. The field is optional, so entries without it need nothing.
- */
-export interface StreamConsumerSpec extends FunctionSpec {
-  readonly streams?: readonly TableId[];
-}
+const RUNTIME_REASON =
+  'The functions run on nodejs22.x, the runtime the bundles are built and ' +
+  'tested for; a newer runtime is adopted once the tools support it.';
 
 /** ESM bundles need `require` for the CommonJS code inside dependencies. */
 const REQUIRE_BANNER =
@@ -96,7 +92,7 @@ export class ActionFunctions extends Construct {
   /** The functions by catalog name. */
   readonly byName: ReadonlyMap<string, NodejsFunction>;
   /** The catalog entries the functions were created from. */
-  readonly specs: readonly StreamConsumerSpec[];
+  readonly specs: readonly FunctionSpec[];
 
   private readonly props: ActionFunctionsProps;
 
@@ -113,18 +109,9 @@ export class ActionFunctions extends Construct {
       this.specs.map((spec) => [spec.name, this.createFunction(spec)]),
     );
 
-    Validations.of(this).acknowledge({
-      id: 'AwsSolutions-L1',
-      reason:
-        'The functions run on nodejs22.x, the runtime the bundles are built ' +
-        'and tested for; a newer runtime is adopted once the tools support it.',
-    });
-    Validations.of(this).acknowledge({
-      id: 'Serverless-LambdaLatestVersion',
-      reason:
-        'The functions run on nodejs22.x, the runtime the bundles are built ' +
-        'and tested for; a newer runtime is adopted once the tools support it.',
-    });
+    for (const id of ['AwsSolutions-L1', 'Serverless-LambdaLatestVersion']) {
+      Validations.of(this).acknowledge({ id, reason: RUNTIME_REASON });
+    }
   }
 
   private createFunction(spec: FunctionSpec): NodejsFunction {
@@ -196,10 +183,7 @@ export class ActionFunctions extends Construct {
   }
 
   /** Invokes the function with the change streams its entry names. */
-  private consumeStreams(
-    spec: StreamConsumerSpec,
-    handler: NodejsFunction,
-  ): void {
+  private consumeStreams(spec: FunctionSpec, handler: NodejsFunction): void {
     for (const tableId of spec.streams ?? []) {
       const model: TableSpec = TABLES[tableId];
       if (!model.stream) {

@@ -61,18 +61,31 @@ const tableActions = (name: string): Map<string, Set<string>> => {
   return byTable;
 };
 
-const expectedTableActions = (spec: FunctionSpec) =>
-  new Map(
-    (Object.entries(spec.tables) as [TableId, string][]).map(
-      ([tableId, access]) => [
-        tableLogicalId(tableId),
-        new Set([
-          ...(access === 'write' ? [] : TABLE_ACTIONS.read),
-          ...(access === 'read' ? [] : TABLE_ACTIONS.write),
-        ]),
-      ],
-    ),
-  );
+const STREAM_READS = [
+  'dynamodb:DescribeStream',
+  'dynamodb:GetRecords',
+  'dynamodb:GetShardIterator',
+];
+
+/** The actions a catalog entry's tables and streams call for, per table. */
+const expectedTableActions = (spec: FunctionSpec) => {
+  const expected = new Map<string, Set<string>>();
+  const add = (tableId: TableId, actions: readonly string[]) => {
+    const id = tableLogicalId(tableId);
+    expected.set(id, new Set([...(expected.get(id) ?? []), ...actions]));
+  };
+  for (const [tableId, access] of Object.entries(spec.tables) as [
+    TableId,
+    string,
+  ][]) {
+    if (access !== 'write') add(tableId, TABLE_ACTIONS.read);
+    if (access !== 'read') add(tableId, TABLE_ACTIONS.write);
+  }
+  for (const tableId of spec.streams ?? []) add(tableId, STREAM_READS);
+  if (spec.streams?.length) expected.set('', new Set(['dynamodb:ListStreams']));
+
+  return expected;
+};
 
 describe('ActionFunctions', () => {
   it('creates one function per catalog entry that has a handler file', () => {
@@ -169,16 +182,20 @@ describe('ActionFunctions', () => {
     expect(actions).not.toContain('dynamodb:Scan');
   });
 
-  it.each(eachSpec)('uses a wildcard resource in %s only for X-Ray', (name) => {
-    const wildcardActions = statementsOfFunction(template, name)
-      .filter((statement) => statement.Resource === '*')
-      .flatMap((statement) => asList(statement.Action));
+  it.each(eachSpec)(
+    'uses a wildcard resource in %s only where IAM has no other',
+    (name, spec) => {
+      const wildcardActions = statementsOfFunction(template, name)
+        .filter((statement) => statement.Resource === '*')
+        .flatMap((statement) => asList(statement.Action));
 
-    expect(wildcardActions.sort()).toEqual([
-      'xray:PutTelemetryRecords',
-      'xray:PutTraceSegments',
-    ]);
-  });
+      expect(wildcardActions.sort()).toEqual([
+        ...(spec.streams?.length ? ['dynamodb:ListStreams'] : []),
+        'xray:PutTelemetryRecords',
+        'xray:PutTraceSegments',
+      ]);
+    },
+  );
 
   it.each(eachSpec)(
     'lets %s send email only when its entry says so',
