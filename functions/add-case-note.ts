@@ -28,7 +28,10 @@ export const handler = actionHandler(input, async (request) => {
     caseId: request.caseId,
     noteKey: request.noteKey,
     text: request.text,
-    author: { kind: request.author.flowId ? 'flow' : 'person', ...request.author },
+    author: {
+      kind: request.author.flowId ? 'flow' : 'person',
+      ...request.author,
+    },
     source: request.source,
     createdAt: new Date().toISOString(),
   });

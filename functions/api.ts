@@ -6,8 +6,6 @@ import type {
   APIGatewayProxyStructuredResultV2,
   Context,
 } from 'aws-lambda';
-import { DomainError, InvalidInputError } from './domain/errors.js';
-import { logger } from './domain/logger.js';
 import {
   type ApiRequest,
   actorFromEvent,
@@ -17,6 +15,8 @@ import {
 } from './api/http.js';
 import { IMPLEMENTATIONS } from './api/router.js';
 import { matchRoute, type Route } from './api/routes.js';
+import { DomainError, InvalidInputError } from './domain/errors.js';
+import { logger } from './domain/logger.js';
 
 /**
  * The private HTTP API. API Gateway has verified the JWT; this function
@@ -28,7 +28,7 @@ const serve = async (
 ): Promise<APIGatewayProxyStructuredResultV2> => {
   const method = event.requestContext.http.method;
   const match = matchRoute(method, event.rawPath);
-  if (!match || match.route.function !== 'api') {
+  if (match?.route.function !== 'api') {
     return json(404, { message: `No route ${method} ${event.rawPath}` });
   }
   logger.appendKeys({ route: match.route.id });

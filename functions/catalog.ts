@@ -25,6 +25,8 @@ export interface FunctionSpec {
   readonly shortName?: string;
   readonly memoryMb?: number;
   readonly timeoutSeconds?: number;
+  /** Tables whose change streams invoke the function (on AWS and locally). */
+  readonly streams?: readonly TableId[];
 }
 
 /** Actions that state machines call. */
@@ -146,9 +148,30 @@ export const API_FUNCTIONS = [
   },
 ] as const satisfies readonly FunctionSpec[];
 
+/** Functions that table change streams invoke. */
+export const STREAM_FUNCTIONS = [
+  {
+    name: 'flow-trigger',
+    description:
+      'Start the flows a new policy member or confirmed alert triggers',
+    tables: {
+      policyMembers: 'read',
+      users: 'read',
+      cases: 'read',
+      flows: 'read',
+      runs: 'readwrite',
+      audit: 'write',
+    },
+    stepFunctions: ['start'],
+    streams: ['policyMembers', 'alerts'],
+    timeoutSeconds: 60,
+  },
+] as const satisfies readonly FunctionSpec[];
+
 export const ALL_FUNCTIONS: readonly FunctionSpec[] = [
   ...ACTIONS,
   ...API_FUNCTIONS,
+  ...STREAM_FUNCTIONS,
 ];
 
 /** `get-case` → `GetCaseFunctionArn`, the ASL definition substitution. */

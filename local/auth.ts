@@ -1,4 +1,4 @@
-import { webcrypto } from 'node:crypto';
+import type { webcrypto } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import {
   exportJWK,
@@ -88,8 +88,8 @@ export const createLocalAuth = async (keyFile?: string): Promise<LocalAuth> => {
 /** One demo person per role group, named after what they do. */
 export const DEMO_ACCOUNTS: readonly { userId: string; group: RoleGroup }[] =
   ROLE_GROUPS.map((group) => ({
-    userId: `demo-${group
-      .replace('InsiderRiskManagement', '')
-      .toLowerCase() || 'irm'}`,
+    userId: `demo-${
+      group.replace('InsiderRiskManagement', '').toLowerCase() || 'irm'
+    }`,
     group,
   }));

@@ -12,8 +12,8 @@ import {
   substitutionName,
   TEMPLATE_MACHINES,
 } from '../functions/catalog.js';
-import { createLocalAuth, DEMO_ACCOUNTS, type LocalAuth } from './auth.js';
 import { type LocalApi, startLocalApi } from './api-server.js';
+import { createLocalAuth, DEMO_ACCOUNTS, type LocalAuth } from './auth.js';
 import { ensureTables, startDynamo, tableEnvironment } from './dynamo.js';
 import {
   LOCAL_ACCOUNT,
@@ -21,12 +21,13 @@ import {
   LocalLambdas,
   localFunctionArn,
 } from './lambdas.js';
-import { startSes } from './ses.js';
 import { type LocalServiceNow, startServiceNow } from './servicenow.js';
+import { startSes } from './ses.js';
 import {
   type StepFunctionsEndpoint,
   startStepFunctions,
 } from './stepfunctions/server.js';
+import { type LocalStreams, startStreams } from './streams.js';
 
 /** Ports of the local services; 0 picks a free one. */
 export interface LocalPorts {
@@ -58,6 +59,8 @@ export interface LocalStack {
   readonly stepFunctions: StepFunctionsEndpoint;
   readonly auth: LocalAuth;
   readonly lambdas: LocalLambdas;
+  /** DynamoDB Streams in front of dynalite: deliveries and dead letters. */
+  readonly streams: LocalStreams;
   /** A bearer token for each demo account, by role group. */
   readonly tokens: Readonly<Record<string, string>>;
   close(): Promise<void>;
@@ -146,8 +149,9 @@ const startServices = async (
     AWS_SECRET_ACCESS_KEY: 'local',
   });
   if (dataDir) mkdirSync(join(dataDir, 'stepfunctions'), { recursive: true });
+  // The DynamoDB port is the stream proxy's; dynalite sits behind it.
   const dynamo = await startDynamo({
-    port: ports.dynamodb,
+    port: 0,
     path: dataDir ? join(dataDir, 'dynamodb') : undefined,
   });
   closers.push(dynamo.close);
@@ -161,6 +165,13 @@ const startServices = async (
   });
   closers.push(serviceNow.close);
   const lambdas = new LocalLambdas(LOCAL_STAGE);
+  const streams = await startStreams({
+    port: ports.dynamodb,
+    dynamoUrl: dynamo.url,
+    stage: LOCAL_STAGE,
+    lambdas,
+  });
+  closers.push(streams.close);
   const stepFunctions = await startStepFunctions({
     port: ports.stepFunctions,
     region: LOCAL_REGION,
@@ -175,7 +186,7 @@ const startServices = async (
     dataDir ? join(dataDir, 'jwt-key.json') : undefined,
   );
   const api = await startApiWithEnvironment(options, {
-    dynamo: dynamo.url,
+    dynamo: streams.url,
     ses: ses.url,
     sfn: stepFunctions.url,
     serviceNow: serviceNow.url,
@@ -184,16 +195,19 @@ const startServices = async (
   });
   closers.push(api.close);
   await registerTemplates(stepFunctions.url);
+  // Closed first: changes still on their way reach their handlers.
+  closers.push(streams.settled);
 
   return {
     apiUrl: api.url,
     mailboxUrl: ses.url,
-    dynamodbUrl: dynamo.url,
+    dynamodbUrl: streams.url,
     stepFunctionsUrl: stepFunctions.url,
     serviceNow,
     stepFunctions,
     auth,
     lambdas,
+    streams,
     tokens: await demoTokens(auth),
     close,
   };
@@ -240,9 +254,7 @@ const startApiWithEnvironment = async (
   return api;
 };
 
-const demoTokens = async (
-  auth: LocalAuth,
-): Promise<Record<string, string>> => {
+const demoTokens = async (auth: LocalAuth): Promise<Record<string, string>> => {
   const tokens: Record<string, string> = {};
   for (const account of DEMO_ACCOUNTS) {
     tokens[account.group] = await auth.issue(account.userId, [account.group]);

@@ -21,7 +21,9 @@ const port = (name: string, fallback: number): number => {
   const raw = process.env[name];
   const value = raw === undefined || raw === '' ? fallback : Number(raw);
   if (!Number.isInteger(value) || value < 0 || value > 65_535) {
-    console.error(`${name} must be a port number from 0 to 65535, not "${raw}"`);
+    console.error(
+      `${name} must be a port number from 0 to 65535, not "${raw}"`,
+    );
     process.exit(2);
   }
 

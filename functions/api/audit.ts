@@ -1,7 +1,11 @@
 import { stringify } from 'csv-stringify/sync';
 import { z } from 'zod';
 import { parseInput } from '../domain/action.js';
-import { AUDIT_CATEGORIES, type AuditEvent, queryAudit } from '../domain/audit.js';
+import {
+  AUDIT_CATEGORIES,
+  type AuditEvent,
+  queryAudit,
+} from '../domain/audit.js';
 import type { ApiRequest, ApiResponse } from './http.js';
 
 const DAY_MS = 86_400_000;
@@ -20,7 +24,9 @@ const auditQuery = z
 const filtersOf = (request: ApiRequest) => {
   const query = parseInput(auditQuery, request.query, 'query');
   const to = query.to ? new Date(query.to) : new Date();
-  const from = query.from ? new Date(query.from) : new Date(to.getTime() - 7 * DAY_MS);
+  const from = query.from
+    ? new Date(query.from)
+    : new Date(to.getTime() - 7 * DAY_MS);
 
   return { ...query, from: from.toISOString(), to: to.toISOString() };
 };

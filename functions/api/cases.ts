@@ -9,8 +9,8 @@ import {
   requireCase,
   touchCase,
 } from '../domain/cases.js';
-import { CASE_STATUSES } from '../domain/model.js';
 import { randomId } from '../domain/ids.js';
+import { CASE_STATUSES } from '../domain/model.js';
 import { addNote, listNotes } from '../domain/notes.js';
 import { type ApiRequest, type ApiResponse, pageLimit } from './http.js';
 
@@ -29,7 +29,10 @@ export const listCasesRoute = async (
     query.cursor,
   );
 
-  return { status: 200, body: { cases: page.items, nextCursor: page.nextCursor } };
+  return {
+    status: 200,
+    body: { cases: page.items, nextCursor: page.nextCursor },
+  };
 };
 
 export const getCaseRoute = async (
@@ -70,7 +73,10 @@ export const listCaseNotesRoute = async (
     request.query.cursor,
   );
 
-  return { status: 200, body: { notes: page.items, nextCursor: page.nextCursor } };
+  return {
+    status: 200,
+    body: { notes: page.items, nextCursor: page.nextCursor },
+  };
 };
 
 const noteBody = z

@@ -23,7 +23,11 @@ import {
   runIdFor,
   startRun,
 } from '../domain/start-run.js';
-import { isTemplateKey, TEMPLATES, type TemplateKey } from '../domain/templates.js';
+import {
+  isTemplateKey,
+  TEMPLATES,
+  type TemplateKey,
+} from '../domain/templates.js';
 import {
   type ApiRequest,
   type ApiResponse,
@@ -85,7 +89,11 @@ const checkedSettings = (
   templateId: TemplateKey,
   settings: Record<string, unknown>,
 ): Record<string, unknown> => {
-  const parsed = parseInput(TEMPLATES[templateId].settings, settings, 'settings');
+  const parsed = parseInput(
+    TEMPLATES[templateId].settings,
+    settings,
+    'settings',
+  );
   if (templateId === 'servicenow-record') {
     const problems = checkFieldMapping(
       (parsed as { fields: Record<string, string> }).fields,
@@ -173,87 +181,103 @@ const createFlowAt =
   };
 
 /** "My flows" (created by the caller) and "Team flows" (shared with them). */
-const listFlowsAt = () => async (request: ApiRequest): Promise<ApiResponse> => {
-  const actor = request.actor;
-  const flows = await listFlows();
-  const myFlows = flows.filter((flow) => flow.createdBy === actor.userId);
-  const teamFlows = flows.filter(
-    (flow) =>
-      flow.createdBy !== actor.userId &&
-      (flow.owners.includes(actor.userId) ||
-        flow.ownerGroups.some((group) => actor.groups.includes(group))),
-  );
+const listFlowsAt =
+  () =>
+  async (request: ApiRequest): Promise<ApiResponse> => {
+    const actor = request.actor;
+    const flows = await listFlows();
+    const myFlows = flows.filter((flow) => flow.createdBy === actor.userId);
+    const teamFlows = flows.filter(
+      (flow) =>
+        flow.createdBy !== actor.userId &&
+        (flow.owners.includes(actor.userId) ||
+          flow.ownerGroups.some((group) => actor.groups.includes(group))),
+    );
 
-  return { status: 200, body: { myFlows, teamFlows } };
-};
+    return { status: 200, body: { myFlows, teamFlows } };
+  };
 
-const getFlowAt = () => async (request: ApiRequest): Promise<ApiResponse> => {
-  const flow = await requireVisibleFlow(request.params.flowId ?? '', request.actor);
+const getFlowAt =
+  () =>
+  async (request: ApiRequest): Promise<ApiResponse> => {
+    const flow = await requireVisibleFlow(
+      request.params.flowId ?? '',
+      request.actor,
+    );
 
-  return { status: 200, body: { flow, sharing: sharingOf(flow) } };
-};
+    return { status: 200, body: { flow, sharing: sharingOf(flow) } };
+  };
 
 /** Edits a flow: a new version; runs keep the version they started with. */
-const editFlowAt = () => async (request: ApiRequest): Promise<ApiResponse> => {
-  const body = parseInput(editBody, request.body, 'body');
-  const before = await requireVisibleFlow(
-    request.params.flowId ?? '',
-    request.actor,
-  );
-  if (before.templateId === 'custom') {
-    throw new InvalidInputError('Edit a custom flow through its definition', [
-      { field: 'templateId', problem: 'custom flows are edited elsewhere' },
-    ]);
-  }
-  const trigger = body.trigger === undefined ? before.trigger : body.trigger;
-  checkTrigger(before.templateId, trigger);
-  const { version, revision, ...rest } = before;
-  const after = await saveFlowVersion(before, {
-    ...rest,
-    name: body.name ?? before.name,
-    settings: body.settings
-      ? checkedSettings(before.templateId, body.settings)
-      : before.settings,
-    trigger: trigger ?? undefined,
-    updatedAt: new Date().toISOString(),
-    updatedBy: request.actor.userId,
-  });
-  await auditFlow(request.actor, 'flow.edited', after, { before, after });
+const editFlowAt =
+  () =>
+  async (request: ApiRequest): Promise<ApiResponse> => {
+    const body = parseInput(editBody, request.body, 'body');
+    const before = await requireVisibleFlow(
+      request.params.flowId ?? '',
+      request.actor,
+    );
+    if (before.templateId === 'custom') {
+      throw new InvalidInputError('Edit a custom flow through its definition', [
+        { field: 'templateId', problem: 'custom flows are edited elsewhere' },
+      ]);
+    }
+    const trigger = body.trigger === undefined ? before.trigger : body.trigger;
+    checkTrigger(before.templateId, trigger);
+    const { version, revision, ...rest } = before;
+    const after = await saveFlowVersion(before, {
+      ...rest,
+      name: body.name ?? before.name,
+      settings: body.settings
+        ? checkedSettings(before.templateId, body.settings)
+        : before.settings,
+      trigger: trigger ?? undefined,
+      updatedAt: new Date().toISOString(),
+      updatedBy: request.actor.userId,
+    });
+    await auditFlow(request.actor, 'flow.edited', after, { before, after });
 
-  return { status: 200, body: { flow: after, sharing: sharingOf(after) } };
-};
+    return { status: 200, body: { flow: after, sharing: sharingOf(after) } };
+  };
 
 /** Shares a flow with people or role groups, as owners with full access. */
-const shareFlowAt = () => async (request: ApiRequest): Promise<ApiResponse> => {
-  const body = parseInput(shareBody, request.body, 'body');
-  const before = await requireVisibleFlow(
-    request.params.flowId ?? '',
-    request.actor,
-  );
-  const { version, revision, ...rest } = before;
-  const after = await saveFlowVersion(before, {
-    ...rest,
-    owners: [...new Set([...before.owners, ...body.users])],
-    ownerGroups: [...new Set([...before.ownerGroups, ...body.groups])],
-    updatedAt: new Date().toISOString(),
-    updatedBy: request.actor.userId,
-  });
-  await auditFlow(request.actor, 'flow.shared', after, {
-    before: sharingOf(before),
-    after: sharingOf(after),
-  });
+const shareFlowAt =
+  () =>
+  async (request: ApiRequest): Promise<ApiResponse> => {
+    const body = parseInput(shareBody, request.body, 'body');
+    const before = await requireVisibleFlow(
+      request.params.flowId ?? '',
+      request.actor,
+    );
+    const { version, revision, ...rest } = before;
+    const after = await saveFlowVersion(before, {
+      ...rest,
+      owners: [...new Set([...before.owners, ...body.users])],
+      ownerGroups: [...new Set([...before.ownerGroups, ...body.groups])],
+      updatedAt: new Date().toISOString(),
+      updatedBy: request.actor.userId,
+    });
+    await auditFlow(request.actor, 'flow.shared', after, {
+      before: sharingOf(before),
+      after: sharingOf(after),
+    });
 
-  return { status: 200, body: { flow: after, sharing: sharingOf(after) } };
-};
+    return { status: 200, body: { flow: after, sharing: sharingOf(after) } };
+  };
 
 /** Deletes a flow for everyone; runs in flight finish. */
-const deleteFlowAt = () => async (request: ApiRequest): Promise<ApiResponse> => {
-  const flow = await requireVisibleFlow(request.params.flowId ?? '', request.actor);
-  await deleteFlow(flow, request.actor, new Date().toISOString());
-  await auditFlow(request.actor, 'flow.deleted', flow, { before: flow });
+const deleteFlowAt =
+  () =>
+  async (request: ApiRequest): Promise<ApiResponse> => {
+    const flow = await requireVisibleFlow(
+      request.params.flowId ?? '',
+      request.actor,
+    );
+    await deleteFlow(flow, request.actor, new Date().toISOString());
+    await auditFlow(request.actor, 'flow.deleted', flow, { before: flow });
 
-  return { status: 200, body: { deleted: flow.flowId } };
-};
+    return { status: 200, body: { deleted: flow.flowId } };
+  };
 
 /** The routes of one door, by the route ids of the route table. */
 export const flowRoutes = (door: FlowDoor) => ({
@@ -292,7 +316,10 @@ export const startRunRoute = async (
     request.headers['idempotency-key'],
     'Idempotency-Key header',
   );
-  const flow = await requireVisibleFlow(request.params.flowId ?? '', request.actor);
+  const flow = await requireVisibleFlow(
+    request.params.flowId ?? '',
+    request.actor,
+  );
   const kind = flowTarget(flow);
   requireGroup(
     request.actor,
@@ -354,5 +381,8 @@ export const listFlowRunsRoute = async (
     request.query.cursor,
   );
 
-  return { status: 200, body: { runs: page.items, nextCursor: page.nextCursor } };
+  return {
+    status: 200,
+    body: { runs: page.items, nextCursor: page.nextCursor },
+  };
 };

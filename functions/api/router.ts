@@ -1,3 +1,4 @@
+import { exportAuditRoute, listAuditRoute } from './audit.js';
 import {
   addCaseNoteRoute,
   confirmAlertRoute,
@@ -7,7 +8,6 @@ import {
   listCaseNotesRoute,
   listCasesRoute,
 } from './cases.js';
-import { exportAuditRoute, listAuditRoute } from './audit.js';
 import {
   flowRoutes,
   getRunRoute,
@@ -24,9 +24,7 @@ import {
   listUsersRoute,
 } from './users.js';
 
-export type RouteImplementation = (
-  request: ApiRequest,
-) => Promise<ApiResponse>;
+export type RouteImplementation = (request: ApiRequest) => Promise<ApiResponse>;
 
 const doorRoutes = (
   prefix: string,
@@ -46,27 +44,26 @@ const doorRoutes = (
 };
 
 /** The implementation of each private route, by route id. */
-export const IMPLEMENTATIONS: Readonly<Record<string, RouteImplementation>> =
-  {
-    health: async () => ({ status: 200, body: { status: 'ok' } }),
-    listCases: listCasesRoute,
-    getCase: getCaseRoute,
-    listCaseAlerts: listCaseAlertsRoute,
-    listCaseNotes: listCaseNotesRoute,
-    addCaseNote: addCaseNoteRoute,
-    getAlert: getAlertRoute,
-    confirmAlert: confirmAlertRoute,
-    listUsers: listUsersRoute,
-    getUser: getUserRoute,
-    listUserNotifications: listUserNotificationsRoute,
-    listPolicies: listPoliciesRoute,
-    addPolicyMember: addPolicyMemberRoute,
-    listTemplates: listTemplatesRoute,
-    ...doorRoutes('', flowRoutes('dashboard')),
-    ...doorRoutes('settings', flowRoutes('settings')),
-    startRun: startRunRoute,
-    listFlowRuns: listFlowRunsRoute,
-    getRun: getRunRoute,
-    listAudit: listAuditRoute,
-    exportAudit: exportAuditRoute,
-  };
+export const IMPLEMENTATIONS: Readonly<Record<string, RouteImplementation>> = {
+  health: async () => ({ status: 200, body: { status: 'ok' } }),
+  listCases: listCasesRoute,
+  getCase: getCaseRoute,
+  listCaseAlerts: listCaseAlertsRoute,
+  listCaseNotes: listCaseNotesRoute,
+  addCaseNote: addCaseNoteRoute,
+  getAlert: getAlertRoute,
+  confirmAlert: confirmAlertRoute,
+  listUsers: listUsersRoute,
+  getUser: getUserRoute,
+  listUserNotifications: listUserNotificationsRoute,
+  listPolicies: listPoliciesRoute,
+  addPolicyMember: addPolicyMemberRoute,
+  listTemplates: listTemplatesRoute,
+  ...doorRoutes('', flowRoutes('dashboard')),
+  ...doorRoutes('settings', flowRoutes('settings')),
+  startRun: startRunRoute,
+  listFlowRuns: listFlowRunsRoute,
+  getRun: getRunRoute,
+  listAudit: listAuditRoute,
+  exportAudit: exportAuditRoute,
+};

@@ -127,12 +127,7 @@ export const ROUTES: readonly Route[] = [
     USER_READERS,
   ),
   api('listPolicies', 'GET', '/policies', [...USER_READERS, ...ADMINS]),
-  api(
-    'addPolicyMember',
-    'POST',
-    '/policies/{policyId}/users',
-    ADMINS,
-  ),
+  api('addPolicyMember', 'POST', '/policies/{policyId}/users', ADMINS),
   api('listTemplates', 'GET', '/templates', FLOW_USERS),
   ...flowDoor('', '/flows', FLOW_USERS),
   ...flowDoor('settings', '/settings/flows', ADMINS),

@@ -18,7 +18,10 @@ export const listUsersRoute = async (
 ): Promise<ApiResponse> => {
   const page = await listUsers(pageLimit(request.query), request.query.cursor);
 
-  return { status: 200, body: { users: page.items, nextCursor: page.nextCursor } };
+  return {
+    status: 200,
+    body: { users: page.items, nextCursor: page.nextCursor },
+  };
 };
 
 export const getUserRoute = async (

@@ -33,7 +33,10 @@ export const MAX_RANGE_DAYS = 400;
 export interface AuditEvent {
   readonly eventId: string;
   readonly at: string;
-  readonly actor: { readonly userId: string; readonly groups: readonly string[] };
+  readonly actor: {
+    readonly userId: string;
+    readonly groups: readonly string[];
+  };
   readonly category: AuditCategory;
   /** What happened, e.g. `flow.edited`, `note.added`, `run.started`. */
   readonly action: string;
@@ -166,7 +169,8 @@ const queryDay = async (
       dynamo.send(
         new QueryCommand({
           TableName: tableName('audit'),
-          KeyConditionExpression: '#day = :day AND eventKey BETWEEN :from AND :to',
+          KeyConditionExpression:
+            '#day = :day AND eventKey BETWEEN :from AND :to',
           FilterExpression: filters.join(' AND '),
           ExpressionAttributeNames: { '#day': 'day', ...names },
           ExpressionAttributeValues: values,

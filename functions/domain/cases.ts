@@ -104,11 +104,16 @@ export const requireAlert = async (alertId: string): Promise<Alert> => {
 /** Writes an alert; false when the same record was already stored. */
 export const putAlert = async (alert: Alert): Promise<boolean> => {
   const existing = await getAlert(alert.alertId);
-  if (existing && JSON.stringify(sorted(existing)) === JSON.stringify(sorted(alert))) {
+  if (
+    existing &&
+    JSON.stringify(sorted(existing)) === JSON.stringify(sorted(alert))
+  ) {
     return false;
   }
   await call(() =>
-    dynamo.send(new PutCommand({ TableName: tableName('alerts'), Item: alert })),
+    dynamo.send(
+      new PutCommand({ TableName: tableName('alerts'), Item: alert }),
+    ),
   );
 
   return true;

@@ -7,8 +7,8 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { dynamo } from './clients.js';
 import { tableName } from './config.js';
-import { call, decodeCursor, encodeCursor, isConditionFailure } from './db.js';
 import type { Page } from './db.js';
+import { call, decodeCursor, encodeCursor, isConditionFailure } from './db.js';
 import { NotFoundError } from './errors.js';
 import type { Policy, PolicyMember, User } from './model.js';
 

@@ -15,7 +15,10 @@ import type { TemplateKey } from './templates.js';
 export type FlowDoor = 'settings' | 'dashboard';
 
 /** Changes that start a flow by themselves (the original has none). */
-export const FLOW_TRIGGERS = ['policy-member-added', 'alert-confirmed'] as const;
+export const FLOW_TRIGGERS = [
+  'policy-member-added',
+  'alert-confirmed',
+] as const;
 export type FlowTrigger = (typeof FLOW_TRIGGERS)[number];
 
 /**

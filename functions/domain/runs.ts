@@ -56,7 +56,9 @@ export interface RunInput extends RunTarget {
 
 export const getRun = async (runId: string): Promise<Run | undefined> => {
   const answer = await call(() =>
-    dynamo.send(new GetCommand({ TableName: tableName('runs'), Key: { runId } })),
+    dynamo.send(
+      new GetCommand({ TableName: tableName('runs'), Key: { runId } }),
+    ),
   );
 
   return answer.Item as Run | undefined;

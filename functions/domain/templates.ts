@@ -51,8 +51,18 @@ export const requestInfoSettings = z
       .default([...DEFAULT_RESPONSE_OPTIONS]),
     allowComment: z.boolean().default(true),
     includeAlertSummary: z.boolean().default(true),
-    reminderAfterHours: z.number().int().min(1).max(24 * 30).default(72),
-    deadlineAfterHours: z.number().int().min(1).max(24 * 60).default(168),
+    reminderAfterHours: z
+      .number()
+      .int()
+      .min(1)
+      .max(24 * 30)
+      .default(72),
+    deadlineAfterHours: z
+      .number()
+      .int()
+      .min(1)
+      .max(24 * 60)
+      .default(168),
   })
   .strict()
   .refine((s) => s.reminderAfterHours < s.deadlineAfterHours, {

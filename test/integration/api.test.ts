@@ -94,8 +94,18 @@ describe('the HTTP API on the local stack', () => {
       headers: { 'idempotency-key': 'note-key-0001' },
     };
 
-    const first = await apiCall(stack, 'POST', '/cases/case-test-1/notes', request);
-    const second = await apiCall(stack, 'POST', '/cases/case-test-1/notes', request);
+    const first = await apiCall(
+      stack,
+      'POST',
+      '/cases/case-test-1/notes',
+      request,
+    );
+    const second = await apiCall(
+      stack,
+      'POST',
+      '/cases/case-test-1/notes',
+      request,
+    );
 
     expect([first.status, second.status]).toEqual([201, 200]);
     const notes = await apiCall(stack, 'GET', '/cases/case-test-1/notes', {
@@ -125,7 +135,9 @@ describe('the HTTP API on the local stack', () => {
     });
 
     expect(answer.status).toBe(400);
-    const fields = (answer.body.fields as { field: string }[]).map((f) => f.field);
+    const fields = (answer.body.fields as { field: string }[]).map(
+      (f) => f.field,
+    );
     expect(fields).toEqual(expect.arrayContaining(['text']));
     const after = await apiCall(stack, 'GET', '/cases/case-test-1/notes', {
       group: IRM,
@@ -164,12 +176,22 @@ describe('the HTTP API on the local stack', () => {
   });
 
   it('opens a case when an alert of a user without one is confirmed', async () => {
-    const answer = await apiCall(stack, 'POST', '/alerts/alert-test-new/confirm', {
-      group: ANALYST,
-    });
-    const again = await apiCall(stack, 'POST', '/alerts/alert-test-new/confirm', {
-      group: ANALYST,
-    });
+    const answer = await apiCall(
+      stack,
+      'POST',
+      '/alerts/alert-test-new/confirm',
+      {
+        group: ANALYST,
+      },
+    );
+    const again = await apiCall(
+      stack,
+      'POST',
+      '/alerts/alert-test-new/confirm',
+      {
+        group: ANALYST,
+      },
+    );
 
     expect(answer.status).toBe(201);
     expect(again.status).toBe(200);

@@ -1,6 +1,11 @@
 import type { LocalStack } from '../../local/stack.js';
 import { seedOrganisation } from '../support/seed.js';
-import { apiCall, mailbox, startTestStack, waitForRun } from '../support/stack.js';
+import {
+  apiCall,
+  mailbox,
+  startTestStack,
+  waitForRun,
+} from '../support/stack.js';
 
 const IRM = 'InsiderRiskManagement';
 const AUDITOR = 'InsiderRiskManagementAuditors';
@@ -27,9 +32,14 @@ afterAll(async () => {
 });
 
 const notesOf = async (caseId: string): Promise<string[]> => {
-  const answer = await apiCall(stack, 'GET', `/cases/${caseId}/notes?limit=100`, {
-    group: IRM,
-  });
+  const answer = await apiCall(
+    stack,
+    'GET',
+    `/cases/${caseId}/notes?limit=100`,
+    {
+      group: IRM,
+    },
+  );
 
   return (answer.body.notes as { text: string }[]).map((note) => note.text);
 };
@@ -71,9 +81,14 @@ describe('the notify-manager template, end to end', () => {
   });
 
   it('sends no email and notes the missing manager when the user has none', async () => {
-    const confirm = await apiCall(stack, 'POST', '/alerts/alert-test-new/confirm', {
-      group: IRM,
-    });
+    const confirm = await apiCall(
+      stack,
+      'POST',
+      '/alerts/alert-test-new/confirm',
+      {
+        group: IRM,
+      },
+    );
     const caseId = (confirm.body.case as { caseId: string }).caseId;
     const before = (await mailbox(stack)).length;
 
@@ -81,7 +96,10 @@ describe('the notify-manager template, end to end', () => {
       group: IRM,
       body: { caseId },
     });
-    const run = await waitForRun(stack, (start.body.run as { runId: string }).runId);
+    const run = await waitForRun(
+      stack,
+      (start.body.run as { runId: string }).runId,
+    );
 
     expect(run.status).toBe('SUCCEEDED');
     expect(run.outcome).toContain('no manager');

@@ -1,6 +1,11 @@
 import type { LocalStack } from '../../local/stack.js';
 import { seedOrganisation } from '../support/seed.js';
-import { apiCall, mailbox, startTestStack, waitForRun } from '../support/stack.js';
+import {
+  apiCall,
+  mailbox,
+  startTestStack,
+  waitForRun,
+} from '../support/stack.js';
 
 const IRM = 'InsiderRiskManagement';
 const ADMIN = 'InsiderRiskManagementAdmins';
@@ -60,9 +65,14 @@ describe('the notify-users template, end to end', () => {
       expect(email.body.html).toContain('General data leaks');
       expect(email.body.html).not.toContain('Zoë Ångström <b>');
     }
-    const tracking = await apiCall(stack, 'GET', '/users/usr001/notifications', {
-      group: ANALYST,
-    });
+    const tracking = await apiCall(
+      stack,
+      'GET',
+      '/users/usr001/notifications',
+      {
+        group: ANALYST,
+      },
+    );
     const records = tracking.body.notifications as Record<string, string>[];
     expect(records).toHaveLength(2);
     for (const record of records) {

@@ -25,15 +25,22 @@ afterAll(async () => {
 });
 
 const notesOf = async (caseId: string): Promise<string[]> => {
-  const answer = await apiCall(stack, 'GET', `/cases/${caseId}/notes?limit=100`, {
-    group: IRM,
-  });
+  const answer = await apiCall(
+    stack,
+    'GET',
+    `/cases/${caseId}/notes?limit=100`,
+    {
+      group: IRM,
+    },
+  );
 
   return (answer.body.notes as { text: string }[]).map((note) => note.text);
 };
 
 const emailsTo = async (address: string): Promise<StoredEmail[]> =>
-  (await mailbox(stack)).filter((email) => email.destination.to.includes(address));
+  (await mailbox(stack)).filter((email) =>
+    email.destination.to.includes(address),
+  );
 
 const waitForEmail = async (address: string): Promise<StoredEmail> => {
   for (let tries = 0; tries < 200; tries += 1) {
@@ -108,7 +115,9 @@ describe('the request-info template, end to end', () => {
     expect(answers[0]).toContain('Concerns — details to follow');
     expect(answers[0]).toContain('Details by Friday <b>');
     expect(answers[0]).toContain('UTC');
-    const unanswered = notes.filter((text) => text.includes('No answer by the deadline'));
+    const unanswered = notes.filter((text) =>
+      text.includes('No answer by the deadline'),
+    );
     expect(unanswered).toHaveLength(1);
     expect(unanswered[0]).toContain(BUSINESS);
     expect(unanswered[0]).not.toContain(HR);

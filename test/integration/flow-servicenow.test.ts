@@ -18,7 +18,11 @@ afterAll(async () => {
 const createFlow = async (settings: Record<string, unknown> = {}) => {
   const created = await apiCall(stack, 'POST', '/flows', {
     group: IRM,
-    body: { templateId: 'servicenow-record', name: 'Open an incident', settings },
+    body: {
+      templateId: 'servicenow-record',
+      name: 'Open an incident',
+      settings,
+    },
   });
 
   return (created.body.flow as { flowId: string }).flowId;
@@ -34,9 +38,14 @@ const runOn = async (flowId: string, caseId: string) => {
 };
 
 const notesOf = async (caseId: string): Promise<string[]> => {
-  const answer = await apiCall(stack, 'GET', `/cases/${caseId}/notes?limit=100`, {
-    group: IRM,
-  });
+  const answer = await apiCall(
+    stack,
+    'GET',
+    `/cases/${caseId}/notes?limit=100`,
+    {
+      group: IRM,
+    },
+  );
 
   return (answer.body.notes as { text: string }[]).map((note) => note.text);
 };
@@ -61,25 +70,35 @@ describe('the ServiceNow template, end to end', () => {
     );
     const number = records[0]?.number ?? '';
     expect(run.outcome).toContain(number);
-    const notes = (await notesOf('case-test-1')).filter((t) => t.includes(number));
+    const notes = (await notesOf('case-test-1')).filter((t) =>
+      t.includes(number),
+    );
     expect(notes).toHaveLength(1);
   });
 
   it('creates no second record when the case already has one', async () => {
     const flowId = await createFlow({
-      fields: { short_description: 'Again', correlation_id: 'irm-{{case.caseId}}-a' },
+      fields: {
+        short_description: 'Again',
+        correlation_id: 'irm-{{case.caseId}}-a',
+      },
     });
 
     const run = await runOn(flowId, 'case-test-1');
 
     expect(run.status).toBe('SUCCEEDED');
     expect(stack.serviceNow.records('incident')).toHaveLength(1);
-    expect((await notesOf('case-test-1')).join('\n')).toContain('already existed');
+    expect((await notesOf('case-test-1')).join('\n')).toContain(
+      'already existed',
+    );
   });
 
   it('fails the run with a clear reason and a case note on 401', async () => {
     const flowId = await createFlow({
-      fields: { short_description: 'x', correlation_id: 'irm-{{case.caseId}}-b' },
+      fields: {
+        short_description: 'x',
+        correlation_id: 'irm-{{case.caseId}}-b',
+      },
     });
     stack.serviceNow.setMode({ mode: '401' });
 

@@ -36,7 +36,11 @@ describe('stepsFrom', () => {
         enteredAt: at(1).toISOString(),
         exitedAt: at(2).toISOString(),
       },
-      { name: 'EmailManager', status: 'running', enteredAt: at(3).toISOString() },
+      {
+        name: 'EmailManager',
+        status: 'running',
+        enteredAt: at(3).toISOString(),
+      },
     ]);
   });
 

@@ -33,14 +33,22 @@ const note = {
 describe('addNote', () => {
   it('returns the note already written when a retry hits the same key', async () => {
     const { addNote } = await import('../../functions/domain/notes.js');
-    documentMock.on(PutCommand).rejects(
-      new ConditionalCheckFailedException({ message: 'exists', $metadata: {} }),
-    );
+    documentMock
+      .on(PutCommand)
+      .rejects(
+        new ConditionalCheckFailedException({
+          message: 'exists',
+          $metadata: {},
+        }),
+      );
     documentMock.on(GetCommand).resolves({ Item: { ...note, text: 'First' } });
 
     const result = await addNote(note);
 
-    expect(result).toEqual({ note: { ...note, text: 'First' }, created: false });
+    expect(result).toEqual({
+      note: { ...note, text: 'First' },
+      created: false,
+    });
   });
 
   it('turns throttling into a TransientError the state machine retries', async () => {
@@ -61,9 +69,11 @@ describe('addNote', () => {
 describe('finishRun', () => {
   it('keeps the first ending when a retried step records another', async () => {
     const { finishRun } = await import('../../functions/domain/runs.js');
-    documentMock.on(UpdateCommand).rejects(
-      new ConditionalCheckFailedException({ message: 'done', $metadata: {} }),
-    );
+    documentMock
+      .on(UpdateCommand)
+      .rejects(
+        new ConditionalCheckFailedException({ message: 'done', $metadata: {} }),
+      );
 
     const recorded = await finishRun(
       'run-1',
@@ -80,9 +90,14 @@ describe('claimActiveCase', () => {
     const { claimActiveCase } = await import(
       '../../functions/domain/directory.js'
     );
-    documentMock.on(UpdateCommand).rejects(
-      new ConditionalCheckFailedException({ message: 'taken', $metadata: {} }),
-    );
+    documentMock
+      .on(UpdateCommand)
+      .rejects(
+        new ConditionalCheckFailedException({
+          message: 'taken',
+          $metadata: {},
+        }),
+      );
     documentMock
       .on(GetCommand)
       .resolves({ Item: { userId: 'u1', activeCaseId: 'case-first' } });
