@@ -30,6 +30,18 @@ const port = (name: string, fallback: number): number => {
   return value;
 };
 
+/** A duration in milliseconds from the environment, up to a day. */
+const milliseconds = (name: string, fallback: number): number => {
+  const raw = process.env[name];
+  const value = raw === undefined || raw === '' ? fallback : Number(raw);
+  if (!Number.isInteger(value) || value < 0 || value > 86_400_000) {
+    console.error(`${name} must be milliseconds from 0 to 86400000, not "${raw}"`);
+    process.exit(2);
+  }
+
+  return value;
+};
+
 const ports: LocalPorts = {
   api: port('PORT', 3000),
   dynamodb: port('DYNAMODB_PORT', 8000),
@@ -141,7 +153,7 @@ const main = async (): Promise<void> => {
   const stack = await startLocalStack({
     ports,
     dataDir: DATA_DIR,
-    waitOverrideMs: port('LOCAL_WAIT_MS', 30_000),
+    waitOverrideMs: milliseconds('LOCAL_WAIT_MS', 30_000),
   });
   await loadDemoOnce();
   writeFileSync(
