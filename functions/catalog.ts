@@ -34,19 +34,22 @@ export const ACTIONS = [
   {
     name: 'get-alert',
     description: 'Get alert',
-    tables: { alerts: 'read' },
+    tables: { alerts: 'read', users: 'read', settings: 'read' },
+    secrets: ['alias'],
     shortName: 'irm:getAlert',
   },
   {
     name: 'get-case',
     description: 'Get case, with its alert count',
-    tables: { cases: 'read', alerts: 'read' },
+    tables: { cases: 'read', alerts: 'read', users: 'read', settings: 'read' },
+    secrets: ['alias'],
     shortName: 'irm:getCase',
   },
   {
     name: 'get-user',
     description: 'Get user, with the manager resolved',
-    tables: { users: 'read' },
+    tables: { users: 'read', settings: 'read' },
+    secrets: ['alias'],
     shortName: 'irm:getUser',
   },
   {
@@ -112,7 +115,19 @@ export const ACTIONS = [
   {
     name: 'record-run-outcome',
     description: 'Record how a run ended, and a case note when it failed',
-    tables: { runs: 'readwrite', cases: 'read', notes: 'readwrite' },
+    tables: {
+      runs: 'readwrite',
+      cases: 'read',
+      notes: 'readwrite',
+      users: 'read',
+      settings: 'read',
+    },
+    secrets: ['alias'],
+  },
+  {
+    name: 'check-privacy',
+    description: 'Stop a flow that would reveal identity while pseudonymised',
+    tables: { settings: 'read' },
   },
 ] as const satisfies readonly FunctionSpec[];
 
@@ -136,7 +151,8 @@ export const API_FUNCTIONS = [
       audit: 'readwrite',
       settings: 'readwrite',
     },
-    stepFunctions: ['start', 'read'],
+    stepFunctions: ['start', 'read', 'manage'],
+    secrets: ['alias'],
     memoryMb: 512,
     timeoutSeconds: 29,
   },

@@ -21,6 +21,8 @@ export interface ApiRequest {
   readonly query: Record<string, string | undefined>;
   readonly headers: Record<string, string | undefined>;
   readonly body: unknown;
+  /** Pseudonymisation as read once for this request (see api/privacy.ts). */
+  readonly pseudonymise?: boolean;
 }
 
 export interface ApiResponse {
@@ -53,7 +55,9 @@ export const actorFromEvent = (event: APIGatewayProxyEventV2): Actor => {
     authorizer?: { jwt?: { claims?: Record<string, unknown> } };
   };
   const claims = context.authorizer?.jwt?.claims;
-  const subject = claims?.['cognito:username'] ?? claims?.sub;
+  // Staff sign in with their address, so Cognito's username is a UUID: the
+  // ID token's email names the person in notes, runs and the audit log.
+  const subject = claims?.email ?? claims?.['cognito:username'] ?? claims?.sub;
   if (!claims || typeof subject !== 'string') {
     throw new UnauthorizedError(
       'Send a bearer token: Authorization: Bearer <token>',

@@ -143,4 +143,27 @@ describe('flows when the world misbehaves', () => {
     expect(email?.body.text).toContain('2026-10-01 16:39 UTC');
     expect(email?.body.text).not.toContain('2026-10-01 00:00 UTC');
   });
+
+  it('skips a suppressed address and says so in the run and a note', async () => {
+    const { suppressAddress } = await import(
+      '../../functions/domain/suppression.js'
+    );
+    await suppressAddress(
+      'maren.okafor@example.test',
+      'Bounce',
+      '2026-12-01T00:00:00Z',
+    );
+    const before = (await mailbox(stack)).length;
+
+    const run = await startFlow('notify-manager', { caseId: 'case-test-1' });
+
+    expect(run.status).toBe('SUCCEEDED');
+    expect(run.outcome).toContain('suppression list');
+    expect(await mailbox(stack)).toHaveLength(before);
+    const notes = await apiCall(stack, 'GET', '/cases/case-test-1/notes', {
+      group: IRM,
+    });
+    const texts = (notes.body.notes as { text: string }[]).map((n) => n.text);
+    expect(texts.join('\n')).toContain('is on the suppression list');
+  });
 });
