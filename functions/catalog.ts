@@ -184,10 +184,20 @@ export const STREAM_FUNCTIONS = [
   },
 ] as const satisfies readonly FunctionSpec[];
 
+/** Functions that SES events reach through SNS. */
+export const EVENT_FUNCTIONS = [
+  {
+    name: 'ses-events',
+    description: 'Record bounced and complaining addresses as suppressed',
+    tables: { settings: 'write' },
+  },
+] as const satisfies readonly FunctionSpec[];
+
 export const ALL_FUNCTIONS: readonly FunctionSpec[] = [
   ...ACTIONS,
   ...API_FUNCTIONS,
   ...STREAM_FUNCTIONS,
+  ...EVENT_FUNCTIONS,
 ];
 
 /** `get-case` → `GetCaseFunctionArn`, the ASL definition substitution. */
