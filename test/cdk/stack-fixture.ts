@@ -91,14 +91,18 @@ export const functionLogicalId = (template: Template, name: string): string => {
   return found[0]?.[0] ?? '';
 };
 
-/** Every statement of the IAM policies attached to a role. */
+/**
+ * Every statement of the IAM policies attached to a role, including the
+ * overflow managed policies CDK adds when an inline policy grows too large.
+ */
 export const statementsOfRole = (
   template: Template,
   roleLogicalId: string,
 ): TemplateStatement[] => {
-  const policies = Object.values(
-    template.findResources('AWS::IAM::Policy'),
-  ) as TemplateResource[];
+  const policies = [
+    ...Object.values(template.findResources('AWS::IAM::Policy')),
+    ...Object.values(template.findResources('AWS::IAM::ManagedPolicy')),
+  ] as TemplateResource[];
 
   return policies
     .filter((policy) =>
