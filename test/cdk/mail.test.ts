@@ -8,7 +8,11 @@ import {
 } from 'aws-cdk-lib/aws-lambda';
 import { Mail } from '../../lib/mail.js';
 import { Operations } from '../../lib/operations.js';
-import { useScratchTmpdir } from './stack-fixture.js';
+import {
+  functionLogicalId,
+  synthesiseStack,
+  useScratchTmpdir,
+} from './stack-fixture.js';
 
 const cleanTmpdir = useScratchTmpdir();
 afterAll(cleanTmpdir);
@@ -93,5 +97,24 @@ describe('Operations', () => {
         Threshold: 1,
       });
     }
+  });
+});
+
+describe('the whole stack', () => {
+  it('delivers bounce and complaint events to the ses-events function', () => {
+    const { template } = synthesiseStack();
+    const handler = functionLogicalId(template, 'ses-events');
+
+    const subscriptions = Object.values(
+      template.findResources('AWS::SNS::Subscription', {
+        Properties: { Protocol: 'lambda' },
+      }),
+    );
+
+    expect(
+      subscriptions.some((subscription) =>
+        JSON.stringify(subscription.Properties.Endpoint).includes(handler),
+      ),
+    ).toBe(true);
   });
 });
