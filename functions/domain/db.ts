@@ -4,7 +4,11 @@ import {
   RequestLimitExceeded,
   ThrottlingException,
 } from '@aws-sdk/client-dynamodb';
-import type { NativeAttributeValue } from '@aws-sdk/lib-dynamodb';
+import {
+  type NativeAttributeValue,
+  QueryCommand,
+} from '@aws-sdk/lib-dynamodb';
+import { dynamo } from './clients.js';
 import { InvalidInputError, TransientError } from './errors.js';
 
 export type Key = Record<string, NativeAttributeValue>;
@@ -61,4 +65,52 @@ export const decodeCursor = (cursor: string | undefined): Key | undefined => {
       { field: 'cursor', problem: 'pass the nextCursor of a previous page' },
     ]);
   }
+};
+
+/** A Query on a table or index: its key condition and values. */
+export interface QuerySpec {
+  readonly TableName: string;
+  readonly IndexName?: string;
+  readonly KeyConditionExpression: string;
+  readonly ExpressionAttributeValues: Record<string, NativeAttributeValue>;
+  readonly ExpressionAttributeNames?: Record<string, string>;
+  /** Most recent (highest sort key) first when false. */
+  readonly ScanIndexForward?: boolean;
+}
+
+/** One page of a Query, with the cursor that fetches the next one. */
+export const queryPage = async <T>(
+  spec: QuerySpec,
+  limit: number,
+  cursor?: string,
+): Promise<Page<T>> => {
+  const answer = await call(() =>
+    dynamo.send(
+      new QueryCommand({
+        ...spec,
+        Limit: limit,
+        ExclusiveStartKey: decodeCursor(cursor),
+      }),
+    ),
+  );
+
+  return {
+    items: (answer.Items ?? []) as T[],
+    nextCursor: encodeCursor(answer.LastEvaluatedKey),
+  };
+};
+
+/** Every item a Query finds, reading page after page. */
+export const queryAll = async <T>(spec: QuerySpec): Promise<T[]> => {
+  const items: T[] = [];
+  let cursor: Key | undefined;
+  do {
+    const answer = await call(() =>
+      dynamo.send(new QueryCommand({ ...spec, ExclusiveStartKey: cursor })),
+    );
+    items.push(...((answer.Items ?? []) as T[]));
+    cursor = answer.LastEvaluatedKey;
+  } while (cursor);
+
+  return items;
 };
