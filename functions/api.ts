@@ -13,6 +13,7 @@ import {
   parseBody,
   requireGroup,
 } from './api/http.js';
+import { servePseudonymised } from './api/privacy.js';
 import { IMPLEMENTATIONS } from './api/router.js';
 import { matchRoute, type Route } from './api/routes.js';
 import { DomainError, InvalidInputError } from './domain/errors.js';
@@ -38,7 +39,10 @@ const serve = async (
     if (!implementation) {
       return json(404, { message: `No route ${method} ${event.rawPath}` });
     }
-    const response = await implementation(request);
+    const response =
+      match.route.roles === 'public'
+        ? await implementation(request)
+        : await servePseudonymised(request, implementation);
 
     return json(response.status, response.body, response.headers);
   } catch (error) {

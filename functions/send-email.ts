@@ -5,6 +5,7 @@ import { type MailSettings, sendOrderedEmail } from './domain/email.js';
 import { ConfigurationError } from './domain/errors.js';
 import { AUDIENCES, EMAIL_TEMPLATES } from './domain/messages.js';
 import { idSchema } from './domain/model.js';
+import { assertIdentityMayBeRevealed } from './domain/privacy.js';
 import { createRenderer } from './domain/rendering.js';
 
 const publicBaseUrl = (): string => {
@@ -45,8 +46,12 @@ const input = z.object({
  * `caseId`). Output `{ messageKey, recipient, status, messageId?, sentAt }`
  * with `status` `sent`, `already-sent` (a retry: nothing was sent) or
  * `suppressed` (the address bounced before: nothing was sent). Throws
- * TransientError when SES is busy.
+ * TransientError when SES is busy, and PrivacyStopError while
+ * pseudonymisation is on.
  */
-export const handler = actionHandler(input, (order) =>
-  sendOrderedEmail(order, settings),
-);
+export const handler = actionHandler(input, async (order) => {
+  // Every email names a person: none leaves while pseudonymisation is on.
+  await assertIdentityMayBeRevealed();
+
+  return sendOrderedEmail(order, settings);
+});

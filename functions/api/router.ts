@@ -16,6 +16,7 @@ import {
   startRunRoute,
 } from './flows.js';
 import type { ApiRequest, ApiResponse } from './http.js';
+import { getPrivacyRoute, putPrivacyRoute } from './privacy.js';
 import {
   addPolicyMemberRoute,
   getUserRoute,
@@ -66,4 +67,6 @@ export const IMPLEMENTATIONS: Readonly<Record<string, RouteImplementation>> = {
   getRun: getRunRoute,
   listAudit: listAuditRoute,
   exportAudit: exportAuditRoute,
+  getPrivacy: getPrivacyRoute,
+  putPrivacy: putPrivacyRoute,
 };

@@ -136,6 +136,8 @@ export const ROUTES: readonly Route[] = [
   api('getRun', 'GET', '/runs/{runId}', FLOW_USERS),
   api('listAudit', 'GET', '/audit', AUDIT_READERS),
   api('exportAudit', 'GET', '/audit/export', AUDIT_READERS),
+  api('getPrivacy', 'GET', '/settings/privacy', ALL_IRM),
+  api('putPrivacy', 'PUT', '/settings/privacy', ADMINS),
   page('showResponsePage', 'GET', '/r/{token}'),
   page('headResponsePage', 'HEAD', '/r/{token}'),
   page('recordResponse', 'POST', '/r/{token}'),

@@ -164,8 +164,16 @@ export const listAllCaseAlerts = async (caseId: string): Promise<Alert[]> => {
 };
 
 /**
+ * The name of a case opened from an alert: its policy and the day it
+ * opened. It never names the user, so that pseudonymisation has no name to
+ * hide in it.
+ */
+export const caseName = (policyName: string, openedAt: string): string =>
+  `${policyName} (opened ${openedAt.slice(0, 10)})`;
+
+/**
  * Confirms an alert: it joins the user's Active case, or opens one named
- * after the alert. Repeating the call changes nothing.
+ * after the alert's policy. Repeating the call changes nothing.
  */
 export const confirmAlert = async (
   alertId: string,
@@ -185,7 +193,7 @@ export const confirmAlert = async (
     (await claimActiveCase(user.userId, user.activeCaseId ?? candidate));
   const opened = await putCaseIfAbsent({
     caseId,
-    name: `${alert.policyName}: ${user.displayName}`,
+    name: caseName(alert.policyName, now),
     status: 'Active',
     userId: user.userId,
     openedAt: now,

@@ -9,8 +9,10 @@ import { dynamo } from './clients.js';
 import { tableName } from './config.js';
 import type { Page } from './db.js';
 import { call, decodeCursor, encodeCursor, isConditionFailure } from './db.js';
-import { NotFoundError } from './errors.js';
+import { ConfigurationError, NotFoundError } from './errors.js';
+import { logger } from './logger.js';
 import type { Policy, PolicyMember, User } from './model.js';
+import { aliasOf } from './privacy.js';
 
 const USER_KIND = 'user';
 const POLICY_KIND = 'policy';
@@ -60,12 +62,16 @@ export const getUsers = async (
 };
 
 /**
- * Writes a user. Returns false when an identical record was already there,
- * so that a re-import reports nothing new.
+ * Writes a user, with their alias so that `byAlias` finds them. Returns
+ * false when an identical record was already there, so that a re-import
+ * reports nothing new. A writer without the alias secret (an import run
+ * outside the stack) keeps the stored alias; the API stores a missing one
+ * the first time it shows the user.
  */
 export const putUser = async (user: User): Promise<boolean> => {
   const existing = await getUser(user.userId);
-  const merged = { ...user, activeCaseId: existing?.activeCaseId };
+  const alias = (await aliasIfKeyed(user.userId)) ?? existing?.alias;
+  const merged = { ...user, activeCaseId: existing?.activeCaseId, alias };
   if (existing && sameRecord(existing, merged)) return false;
   await call(() =>
     dynamo.send(
@@ -77,6 +83,59 @@ export const putUser = async (user: User): Promise<boolean> => {
   );
 
   return true;
+};
+
+const aliasIfKeyed = async (userId: string): Promise<string | undefined> => {
+  try {
+    return await aliasOf(userId);
+  } catch (error) {
+    if (!(error instanceof ConfigurationError)) throw error;
+    logger.warn('User written without an alias: no alias secret configured');
+
+    return undefined;
+  }
+};
+
+/** The ids of the users an alias belongs to (one, unless aliases collide). */
+export const findUserIdsByAlias = async (alias: string): Promise<string[]> => {
+  const answer = await call(() =>
+    dynamo.send(
+      new QueryCommand({
+        TableName: tableName('users'),
+        IndexName: 'byAlias',
+        KeyConditionExpression: '#alias = :alias',
+        ExpressionAttributeNames: { '#alias': 'alias' },
+        ExpressionAttributeValues: { ':alias': alias },
+        ProjectionExpression: 'userId',
+        Limit: 2,
+      }),
+    ),
+  );
+
+  return (answer.Items ?? []).map((item) => item.userId as string);
+};
+
+/** Stores a user's alias (written before the user had one, or re-keyed). */
+export const storeUserAlias = async (
+  userId: string,
+  alias: string,
+): Promise<void> => {
+  try {
+    await call(() =>
+      dynamo.send(
+        new UpdateCommand({
+          TableName: tableName('users'),
+          Key: { userId },
+          UpdateExpression: 'SET #alias = :alias',
+          ConditionExpression: 'attribute_exists(userId)',
+          ExpressionAttributeNames: { '#alias': 'alias' },
+          ExpressionAttributeValues: { ':alias': alias },
+        }),
+      ),
+    );
+  } catch (error) {
+    if (!isConditionFailure(error)) throw error;
+  }
 };
 
 const sortName = (user: User): string =>

@@ -42,6 +42,8 @@ export interface User {
   readonly riskLevel: (typeof RISK_LEVELS)[number];
   /** Set while the user has an Active case; guards against opening two. */
   readonly activeCaseId?: string;
+  /** The pseudonym shown while privacy is on; stored so it can be looked up. */
+  readonly alias?: string;
 }
 
 export interface Policy {

@@ -1,8 +1,11 @@
 import { getCase } from './cases.js';
 import { getFlow } from './flows.js';
 import { logger } from './logger.js';
+import type { Case } from './model.js';
 import { addNote } from './notes.js';
-import { finishRun, requireRun } from './runs.js';
+import { isPseudonymised } from './privacy.js';
+import { pseudonymsForUsers } from './pseudonymise.js';
+import { finishRun, type Run, requireRun } from './runs.js';
 
 /** What a state machine's Catch hands over: the error name and its cause. */
 export interface CaughtError {
@@ -51,9 +54,24 @@ export const explainError = (error: CaughtError): string => {
   return detail ? `${reason}: ${detail}` : `${reason}.`;
 };
 
+/** While pseudonymised, what a run writes names its users by alias. */
+const identityFilter = async (
+  run: Run,
+  found: Case | undefined,
+): Promise<(text: string) => string> => {
+  if (!(await isPseudonymised())) return (text) => text;
+  const userIds = [run.target.userId, found?.userId].filter(
+    (id): id is string => id !== undefined,
+  );
+  const pseudonyms = await pseudonymsForUsers(userIds);
+
+  return (text) => pseudonyms.text(text);
+};
+
 /**
  * Records how a run ended. A failed case flow also gets a case note saying
  * the flow failed and why; the note key makes a retried step add one note.
+ * While pseudonymisation is on, the error and the note name users by alias.
  */
 export const recordRunOutcome = async (request: {
   runId: string;
@@ -63,24 +81,28 @@ export const recordRunOutcome = async (request: {
 }): Promise<{ recorded: boolean }> => {
   const run = await requireRun(request.runId);
   const now = new Date().toISOString();
-  const error = request.error ? explainError(request.error) : undefined;
+  const caseId = run.target.caseId;
+  const found = caseId ? await getCase(caseId) : undefined;
+  const shown = await identityFilter(run, found);
+  const error = request.error ? shown(explainError(request.error)) : undefined;
+  const outcome = request.outcome ? shown(request.outcome) : undefined;
   const recorded = await finishRun(
     run.runId,
-    { status: request.status, outcome: request.outcome, error },
+    { status: request.status, outcome, error },
     now,
   );
   if (request.status === 'FAILED') {
     logger.warn('Flow run failed', { errorName: request.error?.Error });
   }
-  const caseId = run.target.caseId;
-  if (request.status === 'FAILED' && caseId && (await getCase(caseId))) {
+  if (request.status === 'FAILED' && found) {
     const flow = await getFlow(run.flowId, run.flowVersion);
     await addNote({
-      caseId,
+      caseId: found.caseId,
       noteKey: `${run.runId}#failed`,
-      text:
+      text: shown(
         `Flow "${flow?.name ?? run.flowName}" failed: ${error}. ` +
-        `Run ${run.runId} started by ${run.startedBy}.`,
+          `Run ${run.runId} started by ${run.startedBy}.`,
+      ),
       author: {
         kind: 'flow',
         userId: run.startedBy,

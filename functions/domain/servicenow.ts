@@ -4,6 +4,7 @@ import { requireUser } from './directory.js';
 import { InvalidInputError } from './errors.js';
 import { requireFlow } from './flows.js';
 import { logger } from './logger.js';
+import type { User } from './model.js';
 import {
   CALL_BUDGET_MS,
   findRecordByCorrelation,
@@ -65,9 +66,18 @@ export const loadRecordContext = async (
     requireUser(found.userId),
     listAllCaseAlerts(caseId),
   ]);
+  // Case names from before names were left out of them may name the user.
+  const shown = presentUser
+    ? { ...found, name: renamed(found.name, user, presentUser(user)) }
+    : found;
 
-  return buildRecordContext({ case: found, user, alerts }, presentUser);
+  return buildRecordContext({ case: shown, user, alerts }, presentUser);
 };
+
+const renamed = (text: string, user: User, shown: User): string =>
+  user.displayName === ''
+    ? text
+    : text.split(user.displayName).join(shown.displayName);
 
 const flowSettings = async (request: CaseRecordRequest) => {
   const flow = await requireFlow(request.flowId, request.flowVersion);

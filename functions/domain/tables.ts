@@ -43,6 +43,8 @@ export const TABLES = {
     partitionKey: s('userId'),
     globalIndexes: [
       { name: 'byKind', partitionKey: s('kind'), sortKey: s('sortName') },
+      // Finds the user behind an alias while pseudonymisation is on.
+      { name: 'byAlias', partitionKey: s('alias') },
     ],
     critical: true,
   },

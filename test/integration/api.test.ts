@@ -11,7 +11,7 @@ const ADMIN = 'InsiderRiskManagementAdmins';
 let stack: LocalStack;
 
 beforeAll(async () => {
-  stack = await startTestStack();
+  stack = await startTestStack({ pseudonymise: false });
   await seedOrganisation();
 });
 

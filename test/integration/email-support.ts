@@ -45,6 +45,15 @@ export const startMailStack = async (): Promise<MailStack> => {
     SENDER_ADDRESS: 'insider-risk@flows.example',
     ALIAS_SECRET: 'integration-test-secret',
   });
+  // Every email names a person: send-email sends none while pseudonymised.
+  const { changePrivacySetting } = await import(
+    '../../functions/domain/privacy.js'
+  );
+  await changePrivacySetting(
+    false,
+    { userId: 'test-setup', groups: ['InsiderRiskManagement'] },
+    new Date().toISOString(),
+  );
 
   return {
     sesUrl: ses.url,

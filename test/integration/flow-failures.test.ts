@@ -65,7 +65,7 @@ const startThrottlingSes = async (sesUrl: string): Promise<string> => {
 };
 
 beforeAll(async () => {
-  stack = await startTestStack();
+  stack = await startTestStack({ pseudonymise: false });
   await seedOrganisation();
   // Handlers load on first use, so their SES client takes this endpoint.
   process.env.AWS_ENDPOINT_URL_SESV2 = await startThrottlingSes(

@@ -15,7 +15,7 @@ let stack: LocalStack;
 let flowId: string;
 
 beforeAll(async () => {
-  stack = await startTestStack();
+  stack = await startTestStack({ pseudonymise: false });
   await seedOrganisation();
   const created = await apiCall(stack, 'POST', '/flows', {
     group: IRM,

@@ -16,7 +16,7 @@ let stack: LocalStack;
 
 beforeAll(async () => {
   // Each wait of days lasts 2.5 s here: time to answer before the reminder.
-  stack = await startTestStack({ waitOverrideMs: 2_500 });
+  stack = await startTestStack({ waitOverrideMs: 2_500, pseudonymise: false });
   await seedOrganisation();
 });
 

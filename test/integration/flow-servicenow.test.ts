@@ -7,7 +7,7 @@ const IRM = 'InsiderRiskManagement';
 let stack: LocalStack;
 
 beforeAll(async () => {
-  stack = await startTestStack();
+  stack = await startTestStack({ pseudonymise: false });
   await seedOrganisation();
 });
 

@@ -84,7 +84,7 @@ const post = (url: string, form: Record<string, string>) =>
   });
 
 beforeAll(async () => {
-  stack = await startTestStack();
+  stack = await startTestStack({ pseudonymise: false });
   await seed();
   links = await sendRequestEmail();
 });

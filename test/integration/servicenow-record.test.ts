@@ -99,6 +99,11 @@ const seed = async (endpoint: string) => {
     client.send(new PutCommand({ TableName: table, Item: item }));
   await put(tables.USERS_TABLE, user);
   await put(tables.CASES_TABLE, theCase);
+  // These tests map the user's identity: privacy-flows.test.ts covers aliases.
+  await put(tables.SETTINGS_TABLE, {
+    settingId: 'privacy',
+    pseudonymise: false,
+  });
   for (const alert of alerts) await put(tables.ALERTS_TABLE, alert);
   for (const flow of flows) {
     await put(tables.FLOWS_TABLE, {

@@ -3,17 +3,30 @@ import type { LocalStack } from '../../local/stack.js';
 /**
  * Starts the whole local stack in this test process on free ports, in
  * memory, with waits and retry intervals shortened by configuration.
+ * Pseudonymisation is on, as on a new deployment, unless `pseudonymise` is
+ * false: then InsiderRiskManagement turns it off through the API first.
  */
 export const startTestStack = async (
-  options: { waitOverrideMs?: number } = {},
+  options: { waitOverrideMs?: number; pseudonymise?: boolean } = {},
 ): Promise<LocalStack> => {
   const { startLocalStack } = await import('../../local/stack.js');
-
-  return startLocalStack({
+  const stack = await startLocalStack({
     ports: { api: 0, dynamodb: 0, ses: 0, stepFunctions: 0, serviceNow: 0 },
     waitOverrideMs: options.waitOverrideMs ?? 300,
     retryIntervalOverrideMs: 20,
   });
+  if (options.pseudonymise === false) {
+    const answer = await apiCall(stack, 'PUT', '/settings/privacy', {
+      group: 'InsiderRiskManagement',
+      body: { pseudonymise: false },
+    });
+    if (answer.status !== 200) {
+      await stack.close();
+      throw new Error(`Privacy could not be turned off: ${answer.status}`);
+    }
+  }
+
+  return stack;
 };
 
 /** Calls the API with a role group's demo token. */
