@@ -200,6 +200,17 @@ export const ALL_FUNCTIONS: readonly FunctionSpec[] = [
   ...EVENT_FUNCTIONS,
 ];
 
+/**
+ * Functions a custom flow's state machine invokes: the actions with a short
+ * name, and record-run-outcome, which the wrapper around every custom
+ * definition calls (no definition can name it). The custom-flow role needs
+ * to invoke these and nothing else.
+ */
+export const CUSTOM_FLOW_FUNCTIONS: readonly string[] = [
+  ...ACTIONS.flatMap((spec) => ('shortName' in spec ? [spec.name] : [])),
+  'record-run-outcome',
+];
+
 /** `get-case` → `GetCaseFunctionArn`, the ASL definition substitution. */
 export const substitutionName = (functionName: string): string =>
   `${functionName

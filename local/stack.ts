@@ -239,6 +239,9 @@ const startApiWithEnvironment = async (
     STATE_MACHINE_ARN_PREFIX:
       `arn:aws:states:${LOCAL_REGION}:${LOCAL_ACCOUNT}:stateMachine:` +
       `irm-${LOCAL_STAGE}-`,
+    // Custom flows: their machines call functions by `<prefix><name>`.
+    FUNCTION_ARN_PREFIX: localFunctionArn(LOCAL_STAGE, ''),
+    CUSTOM_FLOW_ROLE_ARN: `arn:aws:iam::${LOCAL_ACCOUNT}:role/irm-local-custom`,
     PUBLIC_BASE_URL: options.publicBaseUrl ?? api.url,
     SENDER_ADDRESS: 'insider-risk@flows.example',
     SES_CONFIGURATION_SET: '',

@@ -1,6 +1,13 @@
 import { z } from 'zod';
 import { parseInput } from '../domain/action.js';
 import { auditActor, recordAudit } from '../domain/audit.js';
+import { isJsonObject } from '../domain/custom-flow-rules.js';
+import {
+  createCustomFlow,
+  deleteCustomFlow,
+  editCustomFlow,
+  settleCustomRun,
+} from '../domain/custom-flows.js';
 import { InvalidInputError } from '../domain/errors.js';
 import { describeExecution } from '../domain/executions.js';
 import {
@@ -63,15 +70,26 @@ const flowBody = z
   })
   .strict();
 
+/** A custom flow: its trigger kind and its ASL (object or JSON text). */
+const customFlowBody = z
+  .object({
+    templateId: z.literal('custom'),
+    name: z.string().trim().min(1).max(200),
+    target: z.enum(['case', 'user']),
+    definition: z.unknown(),
+  })
+  .strict();
+
 const editBody = z
   .object({
     name: z.string().trim().min(1).max(200).optional(),
     settings: z.record(z.string(), z.unknown()).optional(),
     trigger: z.enum(FLOW_TRIGGERS).nullable().optional(),
+    definition: z.unknown().optional(),
   })
   .strict()
   .refine((body) => Object.keys(body).length > 0, {
-    message: 'send at least one of name, settings, trigger',
+    message: 'send at least one of name, settings, trigger, definition',
   });
 
 const shareBody = z
@@ -146,16 +164,53 @@ const auditFlow = (
     ...change,
   });
 
+/**
+ * Creates a custom flow: its state machine, then the flow. With an
+ * `Idempotency-Key`, repeating the request answers the flow it created.
+ */
+const createCustomFlowAt = async (
+  door: FlowDoor,
+  request: ApiRequest,
+): Promise<ApiResponse> => {
+  const body = parseInput(customFlowBody, request.body, 'body');
+  const key = parseInput(
+    idempotencyKey,
+    request.headers['idempotency-key'],
+    'Idempotency-Key header',
+  );
+  const { flow, created } = await createCustomFlow(body, {
+    actor: request.actor,
+    door,
+    idempotencyKey: key,
+  });
+  await recordAudit({
+    eventId: `created-${flow.flowId}`,
+    actor: auditActor(request.actor),
+    category: 'flows',
+    action: 'flow.created',
+    target: { type: 'flow', id: flow.flowId },
+    after: flow,
+  });
+
+  return {
+    status: created ? 201 : 200,
+    body: { flow, sharing: sharingOf(flow), repeated: !created },
+  };
+};
+
 /** Creates a flow from a template; settings not given take the defaults. */
 const createFlowAt =
   (door: FlowDoor) =>
   async (request: ApiRequest): Promise<ApiResponse> => {
+    if (isJsonObject(request.body) && request.body.templateId === 'custom') {
+      return createCustomFlowAt(door, request);
+    }
     const body = parseInput(flowBody, request.body, 'body');
     if (!isTemplateKey(body.templateId)) {
       throw new InvalidInputError(`No template ${body.templateId}`, [
         {
           field: 'templateId',
-          problem: `must be one of ${Object.keys(TEMPLATES).join(', ')}`,
+          problem: `must be custom or one of ${Object.keys(TEMPLATES).join(', ')}`,
         },
       ]);
     }
@@ -208,6 +263,30 @@ const getFlowAt =
     return { status: 200, body: { flow, sharing: sharingOf(flow) } };
   };
 
+/** Edits a custom flow's name and/or definition; its machine follows. */
+const editCustomFlowAt = async (
+  request: ApiRequest,
+  before: Flow,
+  body: z.infer<typeof editBody>,
+): Promise<ApiResponse> => {
+  const extra = (['settings', 'trigger'] as const).filter(
+    (field) => body[field] !== undefined,
+  );
+  if (extra.length > 0) {
+    throw new InvalidInputError(
+      'A custom flow is edited through its name and definition',
+      extra.map((field) => ({
+        field,
+        problem: 'custom flows have none; send name and/or definition',
+      })),
+    );
+  }
+  const after = await editCustomFlow(before, body, request.actor);
+  await auditFlow(request.actor, 'flow.edited', after, { before, after });
+
+  return { status: 200, body: { flow: after, sharing: sharingOf(after) } };
+};
+
 /** Edits a flow: a new version; runs keep the version they started with. */
 const editFlowAt =
   () =>
@@ -218,8 +297,14 @@ const editFlowAt =
       request.actor,
     );
     if (before.templateId === 'custom') {
-      throw new InvalidInputError('Edit a custom flow through its definition', [
-        { field: 'templateId', problem: 'custom flows are edited elsewhere' },
+      return editCustomFlowAt(request, before, body);
+    }
+    if (body.definition !== undefined) {
+      throw new InvalidInputError('Only custom flows have a definition', [
+        {
+          field: 'definition',
+          problem: `not part of a ${before.templateId} flow`,
+        },
       ]);
     }
     const trigger = body.trigger === undefined ? before.trigger : body.trigger;
@@ -265,7 +350,11 @@ const shareFlowAt =
     return { status: 200, body: { flow: after, sharing: sharingOf(after) } };
   };
 
-/** Deletes a flow for everyone; runs in flight finish. */
+/**
+ * Deletes a flow for everyone. Template runs in flight finish; a custom
+ * flow's runs in flight are stopped with its state machine (see
+ * deleteCustomFlow) and listed in the answer.
+ */
 const deleteFlowAt =
   () =>
   async (request: ApiRequest): Promise<ApiResponse> => {
@@ -273,7 +362,17 @@ const deleteFlowAt =
       request.params.flowId ?? '',
       request.actor,
     );
-    await deleteFlow(flow, request.actor, new Date().toISOString());
+    const now = new Date().toISOString();
+    if (flow.templateId === 'custom') {
+      const stoppedRuns = await deleteCustomFlow(flow, request.actor, now);
+      await auditFlow(request.actor, 'flow.deleted', flow, {
+        before: flow,
+        after: { stoppedRuns },
+      });
+
+      return { status: 200, body: { deleted: flow.flowId, stoppedRuns } };
+    }
+    await deleteFlow(flow, request.actor, now);
     await auditFlow(request.actor, 'flow.deleted', flow, { before: flow });
 
     return { status: 200, body: { deleted: flow.flowId } };
@@ -359,12 +458,15 @@ export const getRunRoute = async (
     await requireVisibleFlow(run.flowId, request.actor);
   }
   const execution = await describeExecution(run.executionArn);
+  const settled = await settleCustomRun(run, execution);
   const status =
-    run.status !== 'RUNNING' ? run.status : (execution?.status ?? 'STARTING');
+    settled.status !== 'RUNNING'
+      ? settled.status
+      : (execution?.status ?? 'STARTING');
 
   return {
     status: 200,
-    body: { run: { ...run, status, steps: execution?.steps ?? [] } },
+    body: { run: { ...settled, status, steps: execution?.steps ?? [] } },
   };
 };
 

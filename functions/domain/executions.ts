@@ -61,6 +61,9 @@ export interface ExecutionView {
   readonly status: string;
   readonly startedAt?: string;
   readonly stoppedAt?: string;
+  /** Why a failed execution failed: Step Functions' error name and cause. */
+  readonly error?: string;
+  readonly cause?: string;
   readonly steps: RunStep[];
 }
 
@@ -78,6 +81,8 @@ export const describeExecution = async (
       status: execution.status ?? 'UNKNOWN',
       startedAt: execution.startDate?.toISOString(),
       stoppedAt: execution.stopDate?.toISOString(),
+      error: execution.error,
+      cause: execution.cause,
       steps: stepsFrom(events),
     };
   } catch (error) {

@@ -3,6 +3,7 @@ import {
   ExecutionError,
   ExecutionTimeoutError,
   type RunOptions,
+  type StateMachine,
 } from 'aws-local-stepfunctions';
 import type { Activity } from './activity.js';
 import type { CompiledDefinition } from './definitions.js';
@@ -67,6 +68,8 @@ function contextOf(request: RunRequest): RunOptions['context'] {
   return {
     Execution: {
       Id: request.executionArn,
+      // `$$.Execution.Input`, as on AWS: custom flows read the run from it.
+      Input: request.input as Parameters<StateMachine['run']>[0],
       Name: request.executionName,
       RoleArn: request.roleArn,
       StartTime: new Date(request.startDate).toISOString(),
