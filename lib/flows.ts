@@ -16,6 +16,7 @@ import {
 } from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import {
+  CUSTOM_FLOW_FUNCTIONS,
   type FunctionSpec,
   stateMachineName,
   substitutionName,
@@ -172,13 +173,16 @@ export class CustomFlowRole extends Construct {
     });
   }
 
-  /** Allows invoking the functions whose catalog entry has a short name. */
+  /**
+   * Allows invoking the custom-flow actions (those with a short name) and
+   * the outcome recorder the system's wrapper around every custom flow calls.
+   */
   allowInvoking(
     specs: readonly FunctionSpec[],
     functions: ReadonlyMap<string, IFunction>,
   ): void {
     const arns = specs
-      .filter((spec) => spec.shortName !== undefined)
+      .filter((spec) => CUSTOM_FLOW_FUNCTIONS.includes(spec.name))
       .flatMap((spec) => functions.get(spec.name)?.functionArn ?? []);
     if (arns.length > 0) allow(this.role, ['lambda:InvokeFunction'], arns);
   }
