@@ -196,6 +196,9 @@ export class ActionFunctions extends Construct {
           startingPosition: StartingPosition.LATEST,
           batchSize: 10,
           bisectBatchOnError: true,
+          // The handler names the first record that failed; only it and
+          // those after it are retried.
+          reportBatchItemFailures: true,
           retryAttempts: 5,
           maxRecordAge: Duration.hours(6),
           onFailure: new SqsDlq(this.props.failedInvocations),
