@@ -1,5 +1,9 @@
 import { basename } from 'node:path';
-import { putAlert, putCaseIfAbsent } from '../../functions/domain/cases.js';
+import {
+  caseName,
+  putAlert,
+  putCaseIfAbsent,
+} from '../../functions/domain/cases.js';
 import {
   addPolicyMember,
   claimActiveCase,
@@ -92,7 +96,7 @@ const joinCase = async (run: ImportRun, placed: PlacedAlert) => {
   const caseId = await claimActiveCase(user.userId, candidate);
   const opened = await putCaseIfAbsent({
     caseId,
-    name: `${policy.name}: ${user.displayName}`,
+    name: caseName(policy.name, draft.detectedAt),
     status: 'Active',
     userId: user.userId,
     openedAt: draft.detectedAt,

@@ -123,7 +123,7 @@ describe('importing the demo data set', () => {
     // Assess
     expect(found).toEqual(
       expect.objectContaining({
-        name: 'Data leaks by priority users (R&D <Tier 1>): Zoë Ångström-Núñez',
+        name: 'Data leaks by priority users (R&D <Tier 1>) (opened 2026-10-05)',
         status: 'Active',
         openedAt: '2026-10-05T08:12:40.000Z',
         updatedAt: '2026-10-21T19:47:02.000Z',
