@@ -49,7 +49,14 @@ export const putPrivacyRoute = async (
 const SEALED_PREFIX = 'p.';
 let cursorKey: Promise<Buffer> | undefined;
 const sealingKey = (): Promise<Buffer> => {
-  cursorKey ??= derivedKey('cursor');
+  if (cursorKey === undefined) {
+    const pending = derivedKey('cursor');
+    // A missing secret may be configured later: do not keep the failure.
+    pending.catch(() => {
+      cursorKey = undefined;
+    });
+    cursorKey = pending;
+  }
 
   return cursorKey;
 };
@@ -58,8 +65,9 @@ const sealCursor = async (cursor: string): Promise<string> => {
   const iv = randomBytes(12);
   const cipher = createCipheriv('aes-256-gcm', await sealingKey(), iv);
   const sealed = Buffer.concat([cipher.update(cursor, 'utf8'), cipher.final()]);
+  const bytes = Buffer.concat([iv, cipher.getAuthTag(), sealed]);
 
-  return `${SEALED_PREFIX}${Buffer.concat([iv, cipher.getAuthTag(), sealed]).toString('base64url')}`;
+  return `${SEALED_PREFIX}${bytes.toString('base64url')}`;
 };
 
 const unsealCursor = async (cursor: string): Promise<string> => {
