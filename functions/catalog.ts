@@ -117,10 +117,12 @@ export const ACTIONS = [
     description: 'Record how a run ended, and a case note when it failed',
     tables: {
       runs: 'readwrite',
+      flows: 'read',
       cases: 'read',
       notes: 'readwrite',
       users: 'read',
       settings: 'read',
+      audit: 'write',
     },
     secrets: ['alias'],
   },
@@ -159,7 +161,12 @@ export const API_FUNCTIONS = [
   {
     name: 'response-page',
     description: 'Public response pages behind the links in emails',
-    tables: { responses: 'readwrite', cases: 'read', notes: 'readwrite' },
+    tables: {
+      responses: 'readwrite',
+      cases: 'read',
+      notes: 'readwrite',
+      audit: 'write',
+    },
     templates: true,
   },
 ] as const satisfies readonly FunctionSpec[];

@@ -1,5 +1,15 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import type { Context } from 'aws-lambda';
 import { ALL_FUNCTIONS } from '../functions/catalog.js';
+
+const invocation = new AsyncLocalStorage<string>();
+
+/**
+ * The catalog name of the function whose invocation is running here, as
+ * Lambda would isolate it; undefined outside any. Tests use it to check
+ * that each function touches only what its IAM grants allow.
+ */
+export const currentFunction = (): string | undefined => invocation.getStore();
 
 /** Region and account the local stack pretends to be. */
 export const LOCAL_REGION = 'us-east-1';
@@ -54,7 +64,7 @@ export class LocalLambdas {
   async invoke(name: string, event: unknown): Promise<unknown> {
     const module = await this.load(name);
 
-    return module.handler(event, context(name));
+    return invocation.run(name, () => module.handler(event, context(name)));
   }
 
   /** Finds the local handler for an ARN from a definition substitution. */

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { parseInput } from '../domain/action.js';
+import { auditActor, recordAudit } from '../domain/audit.js';
 import {
   confirmAlert,
   countCaseAlerts,
@@ -112,7 +113,17 @@ export const addCaseNoteRoute = async (
     source: 'api',
     createdAt: now,
   });
-  if (result.created) await touchCase(caseId, request.actor.userId, now);
+  if (result.created) {
+    await touchCase(caseId, request.actor.userId, now);
+    await recordAudit({
+      eventId: `note-${caseId}-${result.note.noteKey}`,
+      actor: auditActor(request.actor),
+      category: 'cases',
+      action: 'note.added',
+      target: { type: 'case', id: caseId },
+      after: { noteKey: result.note.noteKey, text: result.note.text },
+    });
+  }
 
   return { status: result.created ? 201 : 200, body: { note: result.note } };
 };
@@ -124,6 +135,32 @@ export const getAlertRoute = async (
   body: { alert: await requireAlert(request.params.alertId ?? '') },
 });
 
+const auditConfirmation = async (
+  request: ApiRequest,
+  result: Awaited<ReturnType<typeof confirmAlert>>,
+): Promise<void> => {
+  const actor = auditActor(request.actor);
+  const { alertId } = result.alert;
+  if (result.openedCase) {
+    await recordAudit({
+      eventId: `case-opened-${result.case.caseId}`,
+      actor,
+      category: 'cases',
+      action: 'case.opened',
+      target: { type: 'case', id: result.case.caseId },
+      after: { fromAlert: alertId },
+    });
+  }
+  await recordAudit({
+    eventId: `alert-confirmed-${alertId}-${result.case.caseId}`,
+    actor,
+    category: 'alerts',
+    action: 'alert.confirmed',
+    target: { type: 'alert', id: alertId },
+    after: { status: 'Confirmed', caseId: result.case.caseId },
+  });
+};
+
 export const confirmAlertRoute = async (
   request: ApiRequest,
 ): Promise<ApiResponse> => {
@@ -132,6 +169,7 @@ export const confirmAlertRoute = async (
     request.actor,
     new Date().toISOString(),
   );
+  await auditConfirmation(request, result);
 
   return { status: result.openedCase ? 201 : 200, body: result };
 };

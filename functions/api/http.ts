@@ -31,19 +31,24 @@ export interface ApiResponse {
   readonly headers?: Record<string, string>;
 }
 
+/**
+ * An answer: JSON unless the route set another content type, in which case
+ * its body (a string, such as CSV) is sent as it is.
+ */
 export const json = (
   status: number,
   body: unknown,
   headers: Record<string, string> = {},
-): APIGatewayProxyStructuredResultV2 => ({
-  statusCode: status,
-  headers: {
-    'content-type': 'application/json; charset=utf-8',
-    'cache-control': 'no-store',
-    ...headers,
-  },
-  body: JSON.stringify(body),
-});
+): APIGatewayProxyStructuredResultV2 => {
+  const type = headers['content-type'] ?? 'application/json; charset=utf-8';
+  const raw = !type.startsWith('application/json') && typeof body === 'string';
+
+  return {
+    statusCode: status,
+    headers: { 'content-type': type, 'cache-control': 'no-store', ...headers },
+    body: raw ? body : JSON.stringify(body),
+  };
+};
 
 /**
  * Reads the caller from the JWT claims API Gateway verified. HTTP APIs pass

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { parseInput } from '../domain/action.js';
+import { auditActor, recordAudit } from '../domain/audit.js';
 import {
   addPolicyMember,
   getUser,
@@ -60,6 +61,17 @@ export const addPolicyMemberRoute = async (
     addedAt: new Date().toISOString(),
     addedBy: request.actor.userId,
   });
+
+  if (result.added) {
+    await recordAudit({
+      eventId: `member-${policy.policyId}-${body.userId}`,
+      actor: auditActor(request.actor),
+      category: 'policies',
+      action: 'policy.user-added',
+      target: { type: 'policy', id: policy.policyId },
+      after: { userId: body.userId, addedAt: result.member.addedAt },
+    });
+  }
 
   return {
     status: result.added ? 201 : 200,

@@ -4,10 +4,7 @@ import {
   RequestLimitExceeded,
   ThrottlingException,
 } from '@aws-sdk/client-dynamodb';
-import {
-  type NativeAttributeValue,
-  QueryCommand,
-} from '@aws-sdk/lib-dynamodb';
+import { type NativeAttributeValue, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { dynamo } from './clients.js';
 import { InvalidInputError, TransientError } from './errors.js';
 

@@ -1,3 +1,4 @@
+import { recordAudit } from './audit.js';
 import { getCase } from './cases.js';
 import { getFlow } from './flows.js';
 import { logger } from './logger.js';
@@ -113,6 +114,14 @@ export const recordRunOutcome = async (request: {
       createdAt: now,
     });
   }
+  await recordAudit({
+    eventId: `ended-${run.runId}`,
+    actor: { userId: run.startedBy, groups: [] },
+    category: 'runs',
+    action: request.status === 'FAILED' ? 'run.failed' : 'run.succeeded',
+    target: { type: 'run', id: run.runId },
+    after: { flowId: run.flowId, outcome, error },
+  });
 
   return { recorded };
 };

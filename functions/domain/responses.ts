@@ -4,6 +4,7 @@ import {
   QueryCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
+import { recordAudit } from './audit.js';
 import { dynamo } from './clients.js';
 import { tableName } from './config.js';
 import { call, isConditionFailure } from './db.js';
@@ -351,6 +352,15 @@ const withNote = async (
   first: boolean,
 ): Promise<AnswerOutcome> => {
   await addNote(answerNote(request, answer));
+  await recordAudit({
+    eventId: `response-${request.requestId}`,
+    at: answer.answeredAt,
+    actor: { userId: request.recipient, groups: [] },
+    category: 'cases',
+    action: 'response.recorded',
+    target: { type: 'case', id: request.caseId },
+    after: { requestId: request.requestId, option: answer.option },
+  });
 
   return { kind: first ? 'recorded' : 'already-recorded', answer };
 };
