@@ -57,9 +57,12 @@ export const apiCall = async (
   });
   const text = await response.text();
 
+  const isJson = (response.headers.get('content-type') ?? '').includes('json');
+
   return {
     status: response.status,
-    body: text ? (JSON.parse(text) as Record<string, unknown>) : {},
+    body:
+      isJson && text ? (JSON.parse(text) as Record<string, unknown>) : { text },
   };
 };
 
