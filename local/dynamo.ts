@@ -2,6 +2,7 @@ import type { AddressInfo } from 'node:net';
 import {
   CreateTableCommand,
   type CreateTableCommandInput,
+  DescribeTableCommand,
   DynamoDBClient,
   ListTablesCommand,
 } from '@aws-sdk/client-dynamodb';
@@ -82,6 +83,40 @@ export const createTableInput = (
   })),
 });
 
+/** Thrown when kept data predates an index the code needs. */
+export class OutdatedDataError extends Error {
+  override name = 'OutdatedDataError';
+}
+
+/**
+ * dynalite cannot add an index to a table, so data kept from an earlier
+ * version that lacks one is reported rather than failing on first use.
+ */
+const checkIndexes = async (
+  client: DynamoDBClient,
+  name: string,
+  spec: TableSpec,
+): Promise<void> => {
+  const { Table } = await client.send(
+    new DescribeTableCommand({ TableName: name }),
+  );
+  const present = new Set(
+    [
+      ...(Table?.GlobalSecondaryIndexes ?? []),
+      ...(Table?.LocalSecondaryIndexes ?? []),
+    ].map((index) => index.IndexName),
+  );
+  const wanted = [...(spec.globalIndexes ?? []), ...(spec.localIndexes ?? [])];
+  const missing = wanted.find((index) => !present.has(index.name));
+  if (missing) {
+    throw new OutdatedDataError(
+      `The local data was made by an earlier version: table ${name} lacks ` +
+        `the index ${missing.name}. Delete the data folder (.local by ` +
+        'default) to start again from the demo data.',
+    );
+  }
+};
+
 /** Creates every table of the data model that does not exist yet. */
 export const ensureTables = async (
   endpoint: string,
@@ -97,11 +132,18 @@ export const ensureTables = async (
     for (const name of page.TableNames ?? []) existing.add(name);
     start = page.LastEvaluatedTableName;
   } while (start);
-  for (const spec of Object.values(TABLES)) {
-    if (existing.has(physicalTableName(stage, spec))) continue;
-    await client.send(new CreateTableCommand(createTableInput(stage, spec)));
+  try {
+    for (const spec of Object.values(TABLES)) {
+      const name = physicalTableName(stage, spec);
+      if (existing.has(name)) await checkIndexes(client, name, spec);
+      else
+        await client.send(
+          new CreateTableCommand(createTableInput(stage, spec)),
+        );
+    }
+  } finally {
+    client.destroy();
   }
-  client.destroy();
 };
 
 /** Environment variables naming each table, as the CDK stack sets them. */

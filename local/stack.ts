@@ -21,6 +21,7 @@ import {
   LocalLambdas,
   localFunctionArn,
 } from './lambdas.js';
+import { LOCAL_ALIAS_SECRET, LOCAL_SERVICENOW } from './secrets.js';
 import { type LocalServiceNow, startServiceNow } from './servicenow.js';
 import { startSes } from './ses.js';
 import {
@@ -67,8 +68,6 @@ export interface LocalStack {
 }
 
 export const LOCAL_STAGE = 'local';
-const SERVICENOW_USER = 'irm-flows';
-const SERVICENOW_PASSWORD = 'local-only-password';
 const REPO_ROOT = resolve(process.cwd());
 
 /**
@@ -160,8 +159,8 @@ const startServices = async (
   closers.push(ses.close);
   const serviceNow = await startServiceNow({
     port: ports.serviceNow,
-    username: SERVICENOW_USER,
-    password: SERVICENOW_PASSWORD,
+    username: LOCAL_SERVICENOW.username,
+    password: LOCAL_SERVICENOW.password,
   });
   closers.push(serviceNow.close);
   const lambdas = new LocalLambdas(LOCAL_STAGE);
@@ -246,11 +245,11 @@ const startApiWithEnvironment = async (
     SENDER_ADDRESS: 'insider-risk@flows.example',
     SES_CONFIGURATION_SET: '',
     TEMPLATES_DIR: join(REPO_ROOT, 'functions', 'templates'),
-    ALIAS_SECRET: 'local-only-secret-do-not-use-in-production',
+    ALIAS_SECRET: LOCAL_ALIAS_SECRET,
     SERVICENOW_INSTANCE_URL: services.serviceNow,
     SERVICENOW_SECRET: JSON.stringify({
-      username: SERVICENOW_USER,
-      password: SERVICENOW_PASSWORD,
+      username: LOCAL_SERVICENOW.username,
+      password: LOCAL_SERVICENOW.password,
     }),
   });
 

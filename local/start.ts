@@ -35,7 +35,9 @@ const milliseconds = (name: string, fallback: number): number => {
   const raw = process.env[name];
   const value = raw === undefined || raw === '' ? fallback : Number(raw);
   if (!Number.isInteger(value) || value < 0 || value > 86_400_000) {
-    console.error(`${name} must be milliseconds from 0 to 86400000, not "${raw}"`);
+    console.error(
+      `${name} must be milliseconds from 0 to 86400000, not "${raw}"`,
+    );
     process.exit(2);
   }
 
@@ -104,6 +106,13 @@ const printWelcome = (stack: LocalStack, tokensFile: string): void => {
     ),
     '',
     `The same tokens as shell variables: source ${tokensFile}`,
+    '',
+    'Users are pseudonymised (the default): flows that email a user, a',
+    'manager or HR stop until an admin turns it off, which is audited:',
+    `  curl -s -X PUT -H "Authorization: Bearer $IRM_TOKEN" \\`,
+    `    -H 'content-type: application/json' ${stack.apiUrl}/settings/privacy \\`,
+    `    -d '{"pseudonymise": false}'`,
+    '',
     'Try:',
     `  source ${tokensFile}`,
     `  curl -s -H "Authorization: Bearer $ANALYST_TOKEN" ${stack.apiUrl}/cases`,

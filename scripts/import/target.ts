@@ -13,6 +13,7 @@ import {
   startDynamo,
   tableEnvironment,
 } from '../../local/dynamo.js';
+import { LOCAL_ALIAS_SECRET } from '../../local/secrets.js';
 import type { ImportTarget } from './args.js';
 
 /** The stage of the local stack. */
@@ -169,6 +170,8 @@ const openLocal = async (
   root: string,
 ): Promise<OpenTarget> => {
   useLocalCredentials(true);
+  // Users are stored with their alias, keyed as the local stack keys it.
+  process.env.ALIAS_SECRET ||= LOCAL_ALIAS_SECRET;
   const stack = target.dataDir ? undefined : await runningStack(root);
   if (stack === undefined) {
     const path = target.dataDir ?? join(root, LOCAL_DATA_DIR);
