@@ -33,14 +33,12 @@ const note = {
 describe('addNote', () => {
   it('returns the note already written when a retry hits the same key', async () => {
     const { addNote } = await import('../../functions/domain/notes.js');
-    documentMock
-      .on(PutCommand)
-      .rejects(
-        new ConditionalCheckFailedException({
-          message: 'exists',
-          $metadata: {},
-        }),
-      );
+    documentMock.on(PutCommand).rejects(
+      new ConditionalCheckFailedException({
+        message: 'exists',
+        $metadata: {},
+      }),
+    );
     documentMock.on(GetCommand).resolves({ Item: { ...note, text: 'First' } });
 
     const result = await addNote(note);
@@ -90,14 +88,12 @@ describe('claimActiveCase', () => {
     const { claimActiveCase } = await import(
       '../../functions/domain/directory.js'
     );
-    documentMock
-      .on(UpdateCommand)
-      .rejects(
-        new ConditionalCheckFailedException({
-          message: 'taken',
-          $metadata: {},
-        }),
-      );
+    documentMock.on(UpdateCommand).rejects(
+      new ConditionalCheckFailedException({
+        message: 'taken',
+        $metadata: {},
+      }),
+    );
     documentMock
       .on(GetCommand)
       .resolves({ Item: { userId: 'u1', activeCaseId: 'case-first' } });
