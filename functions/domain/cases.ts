@@ -8,10 +8,10 @@ import { dynamo } from './clients.js';
 import { tableName } from './config.js';
 import {
   call,
-  decodeCursor,
-  encodeCursor,
   isConditionFailure,
   type Page,
+  queryAll,
+  queryPage,
 } from './db.js';
 import { claimActiveCase, requireUser } from './directory.js';
 import { ConflictError, NotFoundError } from './errors.js';
@@ -58,31 +58,23 @@ export const putCaseIfAbsent = async (
   }
 };
 
-export const listCases = async (
+export const listCases = (
   status: CaseStatus,
   limit: number,
   cursor?: string,
-): Promise<Page<Case>> => {
-  const answer = await call(() =>
-    dynamo.send(
-      new QueryCommand({
-        TableName: tableName('cases'),
-        IndexName: 'byStatus',
-        KeyConditionExpression: '#status = :status',
-        ExpressionAttributeNames: { '#status': 'status' },
-        ExpressionAttributeValues: { ':status': status },
-        ScanIndexForward: false,
-        Limit: limit,
-        ExclusiveStartKey: decodeCursor(cursor),
-      }),
-    ),
+): Promise<Page<Case>> =>
+  queryPage<Case>(
+    {
+      TableName: tableName('cases'),
+      IndexName: 'byStatus',
+      KeyConditionExpression: '#status = :status',
+      ExpressionAttributeNames: { '#status': 'status' },
+      ExpressionAttributeValues: { ':status': status },
+      ScanIndexForward: false,
+    },
+    limit,
+    cursor,
   );
-
-  return {
-    items: (answer.Items ?? []) as Case[],
-    nextCursor: encodeCursor(answer.LastEvaluatedKey),
-  };
-};
 
 export const getAlert = async (alertId: string): Promise<Alert | undefined> => {
   const answer = await call(() =>
@@ -125,43 +117,24 @@ const sorted = (record: object): [string, unknown][] =>
     .sort(([a], [b]) => a.localeCompare(b));
 
 /** One page of a case's alerts, most recent first. */
-export const listCaseAlerts = async (
+export const listCaseAlerts = (
   caseId: string,
   limit: number,
   cursor?: string,
-): Promise<Page<Alert>> => {
-  const answer = await call(() =>
-    dynamo.send(
-      new QueryCommand({
-        TableName: tableName('alerts'),
-        IndexName: 'byCase',
-        KeyConditionExpression: 'caseId = :caseId',
-        ExpressionAttributeValues: { ':caseId': caseId },
-        ScanIndexForward: false,
-        Limit: limit,
-        ExclusiveStartKey: decodeCursor(cursor),
-      }),
-    ),
-  );
+): Promise<Page<Alert>> =>
+  queryPage<Alert>(caseAlertsQuery(caseId), limit, cursor);
 
-  return {
-    items: (answer.Items ?? []) as Alert[],
-    nextCursor: encodeCursor(answer.LastEvaluatedKey),
-  };
-};
+const caseAlertsQuery = (caseId: string) => ({
+  TableName: tableName('alerts'),
+  IndexName: 'byCase',
+  KeyConditionExpression: 'caseId = :caseId',
+  ExpressionAttributeValues: { ':caseId': caseId },
+  ScanIndexForward: false,
+});
 
 /** Every alert of a case, however many, paging internally. */
-export const listAllCaseAlerts = async (caseId: string): Promise<Alert[]> => {
-  const alerts: Alert[] = [];
-  let cursor: string | undefined;
-  do {
-    const page = await listCaseAlerts(caseId, 500, cursor);
-    alerts.push(...page.items);
-    cursor = page.nextCursor;
-  } while (cursor);
-
-  return alerts;
-};
+export const listAllCaseAlerts = (caseId: string): Promise<Alert[]> =>
+  queryAll<Alert>(caseAlertsQuery(caseId));
 
 /**
  * The name of a case opened from an alert: its policy and the day it

@@ -8,7 +8,7 @@ import {
 import { dynamo } from './clients.js';
 import { tableName } from './config.js';
 import type { Page } from './db.js';
-import { call, decodeCursor, encodeCursor, isConditionFailure } from './db.js';
+import { call, isConditionFailure, queryAll, queryPage } from './db.js';
 import { ConfigurationError, NotFoundError } from './errors.js';
 import { logger } from './logger.js';
 import type { Policy, PolicyMember, User } from './model.js';
@@ -152,28 +152,20 @@ const sameRecord = (stored: object, next: object): boolean => {
   );
 };
 
-export const listUsers = async (
+export const listUsers = (
   limit: number,
   cursor?: string,
-): Promise<Page<User>> => {
-  const answer = await call(() =>
-    dynamo.send(
-      new QueryCommand({
-        TableName: tableName('users'),
-        IndexName: 'byKind',
-        KeyConditionExpression: 'kind = :kind',
-        ExpressionAttributeValues: { ':kind': USER_KIND },
-        Limit: limit,
-        ExclusiveStartKey: decodeCursor(cursor),
-      }),
-    ),
+): Promise<Page<User>> =>
+  queryPage<User>(
+    {
+      TableName: tableName('users'),
+      IndexName: 'byKind',
+      KeyConditionExpression: 'kind = :kind',
+      ExpressionAttributeValues: { ':kind': USER_KIND },
+    },
+    limit,
+    cursor,
   );
-
-  return {
-    items: (answer.Items ?? []) as User[],
-    nextCursor: encodeCursor(answer.LastEvaluatedKey),
-  };
-};
 
 /**
  * Marks a case as the user's active one unless another already is.
@@ -242,27 +234,13 @@ export const putPolicy = async (policy: Policy): Promise<boolean> => {
   return true;
 };
 
-export const listPolicies = async (): Promise<Policy[]> => {
-  const policies: Policy[] = [];
-  let cursor: Record<string, unknown> | undefined;
-  do {
-    const answer = await call(() =>
-      dynamo.send(
-        new QueryCommand({
-          TableName: tableName('policies'),
-          IndexName: 'byKind',
-          KeyConditionExpression: 'kind = :kind',
-          ExpressionAttributeValues: { ':kind': POLICY_KIND },
-          ExclusiveStartKey: cursor,
-        }),
-      ),
-    );
-    policies.push(...((answer.Items ?? []) as Policy[]));
-    cursor = answer.LastEvaluatedKey;
-  } while (cursor);
-
-  return policies;
-};
+export const listPolicies = (): Promise<Policy[]> =>
+  queryAll<Policy>({
+    TableName: tableName('policies'),
+    IndexName: 'byKind',
+    KeyConditionExpression: 'kind = :kind',
+    ExpressionAttributeValues: { ':kind': POLICY_KIND },
+  });
 
 /**
  * Adds a user to a policy's scope. The first add wins: adding again keeps
@@ -308,19 +286,12 @@ export const getPolicyMember = async (
 };
 
 /** The policies a user is in, with the time they were added to each. */
-export const listMembershipsOfUser = async (
+export const listMembershipsOfUser = (
   userId: string,
-): Promise<PolicyMember[]> => {
-  const answer = await call(() =>
-    dynamo.send(
-      new QueryCommand({
-        TableName: tableName('policyMembers'),
-        IndexName: 'byUser',
-        KeyConditionExpression: 'userId = :userId',
-        ExpressionAttributeValues: { ':userId': userId },
-      }),
-    ),
-  );
-
-  return (answer.Items ?? []) as PolicyMember[];
-};
+): Promise<PolicyMember[]> =>
+  queryAll<PolicyMember>({
+    TableName: tableName('policyMembers'),
+    IndexName: 'byUser',
+    KeyConditionExpression: 'userId = :userId',
+    ExpressionAttributeValues: { ':userId': userId },
+  });

@@ -1,12 +1,7 @@
-import {
-  GetCommand,
-  PutCommand,
-  QueryCommand,
-  UpdateCommand,
-} from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { dynamo } from './clients.js';
 import { tableName } from './config.js';
-import { call, isConditionFailure } from './db.js';
+import { call, isConditionFailure, queryAll } from './db.js';
 import { ConflictError, NotFoundError } from './errors.js';
 import type { Actor, RoleGroup } from './model.js';
 import type { TemplateKey } from './templates.js';
@@ -209,24 +204,13 @@ export const deleteFlow = async (
 
 /** Every flow that is not deleted, newest first. */
 export const listFlows = async (): Promise<Flow[]> => {
-  const flows: Flow[] = [];
-  let cursor: Record<string, unknown> | undefined;
-  do {
-    const answer = await call(() =>
-      dynamo.send(
-        new QueryCommand({
-          TableName: tableName('flows'),
-          IndexName: 'byKind',
-          KeyConditionExpression: 'kind = :kind',
-          ExpressionAttributeValues: { ':kind': FLOW_KIND },
-          ScanIndexForward: false,
-          ExclusiveStartKey: cursor,
-        }),
-      ),
-    );
-    flows.push(...((answer.Items ?? []) as Flow[]));
-    cursor = answer.LastEvaluatedKey;
-  } while (cursor);
+  const flows = await queryAll<Flow>({
+    TableName: tableName('flows'),
+    IndexName: 'byKind',
+    KeyConditionExpression: 'kind = :kind',
+    ExpressionAttributeValues: { ':kind': FLOW_KIND },
+    ScanIndexForward: false,
+  });
 
   return flows.filter((flow) => !flow.deleted);
 };

@@ -1,13 +1,7 @@
-import { GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { dynamo } from './clients.js';
 import { tableName } from './config.js';
-import {
-  call,
-  decodeCursor,
-  encodeCursor,
-  isConditionFailure,
-  type Page,
-} from './db.js';
+import { call, isConditionFailure, type Page, queryPage } from './db.js';
 import type { Note } from './model.js';
 
 /*
@@ -50,26 +44,18 @@ export const addNote = async (
 };
 
 /** A case's notes in the order they were written. */
-export const listNotes = async (
+export const listNotes = (
   caseId: string,
   limit: number,
   cursor?: string,
-): Promise<Page<Note>> => {
-  const answer = await call(() =>
-    dynamo.send(
-      new QueryCommand({
-        TableName: tableName('notes'),
-        IndexName: 'byTime',
-        KeyConditionExpression: 'caseId = :caseId',
-        ExpressionAttributeValues: { ':caseId': caseId },
-        Limit: limit,
-        ExclusiveStartKey: decodeCursor(cursor),
-      }),
-    ),
+): Promise<Page<Note>> =>
+  queryPage<Note>(
+    {
+      TableName: tableName('notes'),
+      IndexName: 'byTime',
+      KeyConditionExpression: 'caseId = :caseId',
+      ExpressionAttributeValues: { ':caseId': caseId },
+    },
+    limit,
+    cursor,
   );
-
-  return {
-    items: (answer.Items ?? []) as Note[],
-    nextCursor: encodeCursor(answer.LastEvaluatedKey),
-  };
-};

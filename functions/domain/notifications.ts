@@ -1,18 +1,7 @@
-import {
-  GetCommand,
-  PutCommand,
-  QueryCommand,
-  UpdateCommand,
-} from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { dynamo } from './clients.js';
 import { tableName } from './config.js';
-import {
-  call,
-  decodeCursor,
-  encodeCursor,
-  isConditionFailure,
-  type Page,
-} from './db.js';
+import { call, isConditionFailure, type Page, queryPage } from './db.js';
 
 /*
  * The notifications table holds two kinds of items per run:
@@ -212,26 +201,23 @@ export const listNotificationsOfUser = async (
   limit: number,
   cursor?: string,
 ): Promise<Page<Notification>> => {
-  const answer = await call(() =>
-    dynamo.send(
-      new QueryCommand({
-        TableName: tableName('notifications'),
-        IndexName: 'byUser',
-        KeyConditionExpression: 'userId = :userId',
-        ExpressionAttributeValues: { ':userId': userId },
-        ScanIndexForward: false,
-        Limit: limit,
-        ExclusiveStartKey: decodeCursor(cursor),
-      }),
-    ),
+  const page = await queryPage<Notification>(
+    {
+      TableName: tableName('notifications'),
+      IndexName: 'byUser',
+      KeyConditionExpression: 'userId = :userId',
+      ExpressionAttributeValues: { ':userId': userId },
+      ScanIndexForward: false,
+    },
+    limit,
+    cursor,
   );
-  const items = (answer.Items ?? []) as Notification[];
 
   return {
-    items: items.map((item) => ({
+    ...page,
+    items: page.items.map((item) => ({
       ...item,
       messageKey: item.messageKey.replace(/^track#/, ''),
     })),
-    nextCursor: encodeCursor(answer.LastEvaluatedKey),
   };
 };

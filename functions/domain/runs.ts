@@ -1,18 +1,7 @@
-import {
-  GetCommand,
-  PutCommand,
-  QueryCommand,
-  UpdateCommand,
-} from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { dynamo } from './clients.js';
 import { tableName } from './config.js';
-import {
-  call,
-  decodeCursor,
-  encodeCursor,
-  isConditionFailure,
-  type Page,
-} from './db.js';
+import { call, isConditionFailure, type Page, queryPage } from './db.js';
 import { NotFoundError } from './errors.js';
 import type { TemplateKey } from './templates.js';
 
@@ -133,27 +122,19 @@ export const finishRun = async (
   }
 };
 
-export const listRunsOfFlow = async (
+export const listRunsOfFlow = (
   flowId: string,
   limit: number,
   cursor?: string,
-): Promise<Page<Run>> => {
-  const answer = await call(() =>
-    dynamo.send(
-      new QueryCommand({
-        TableName: tableName('runs'),
-        IndexName: 'byFlow',
-        KeyConditionExpression: 'flowId = :flowId',
-        ExpressionAttributeValues: { ':flowId': flowId },
-        ScanIndexForward: false,
-        Limit: limit,
-        ExclusiveStartKey: decodeCursor(cursor),
-      }),
-    ),
+): Promise<Page<Run>> =>
+  queryPage<Run>(
+    {
+      TableName: tableName('runs'),
+      IndexName: 'byFlow',
+      KeyConditionExpression: 'flowId = :flowId',
+      ExpressionAttributeValues: { ':flowId': flowId },
+      ScanIndexForward: false,
+    },
+    limit,
+    cursor,
   );
-
-  return {
-    items: (answer.Items ?? []) as Run[],
-    nextCursor: encodeCursor(answer.LastEvaluatedKey),
-  };
-};
