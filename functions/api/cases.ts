@@ -13,7 +13,12 @@ import {
 import { randomId } from '../domain/ids.js';
 import { CASE_STATUSES } from '../domain/model.js';
 import { addNote, listNotes } from '../domain/notes.js';
-import { type ApiRequest, type ApiResponse, pageLimit } from './http.js';
+import {
+  type ApiRequest,
+  type ApiResponse,
+  idempotencyKeyOf,
+  pageLimit,
+} from './http.js';
 
 const caseQuery = z.object({
   status: z.enum(CASE_STATUSES).default('Active'),
@@ -84,11 +89,6 @@ const noteBody = z
   .object({ text: z.string().trim().min(1).max(10_000) })
   .strict();
 
-const idempotencyKey = z
-  .string()
-  .regex(/^[A-Za-z0-9._:-]{8,128}$/, 'use 8 to 128 letters, digits, . _ : -')
-  .optional();
-
 /**
  * Adds a note. With an `Idempotency-Key` header a repeated request returns
  * the note first written (200) instead of adding a second one (201).
@@ -98,11 +98,7 @@ export const addCaseNoteRoute = async (
 ): Promise<ApiResponse> => {
   const caseId = request.params.caseId ?? '';
   const body = parseInput(noteBody, request.body, 'body');
-  const key = parseInput(
-    idempotencyKey,
-    request.headers['idempotency-key'],
-    'Idempotency-Key header',
-  );
+  const key = idempotencyKeyOf(request);
   await requireCase(caseId);
   const now = new Date().toISOString();
   const result = await addNote({

@@ -38,6 +38,7 @@ import {
 import {
   type ApiRequest,
   type ApiResponse,
+  idempotencyKeyOf,
   pageLimit,
   requireGroup,
 } from './http.js';
@@ -173,11 +174,7 @@ const createCustomFlowAt = async (
   request: ApiRequest,
 ): Promise<ApiResponse> => {
   const body = parseInput(customFlowBody, request.body, 'body');
-  const key = parseInput(
-    idempotencyKey,
-    request.headers['idempotency-key'],
-    'Idempotency-Key header',
-  );
+  const key = idempotencyKeyOf(request);
   const { flow, created } = await createCustomFlow(body, {
     actor: request.actor,
     door,
@@ -396,11 +393,6 @@ const runBody = z
   })
   .strict();
 
-const idempotencyKey = z
-  .string()
-  .regex(/^[A-Za-z0-9._:-]{8,128}$/, 'use 8 to 128 letters, digits, . _ : -')
-  .optional();
-
 /**
  * Starts a run and answers 202 at once. Running needs sight of the flow and
  * of the case or user. The same `Idempotency-Key` from the same person
@@ -410,11 +402,7 @@ export const startRunRoute = async (
   request: ApiRequest,
 ): Promise<ApiResponse> => {
   const body = parseInput(runBody, request.body ?? {}, 'body');
-  const key = parseInput(
-    idempotencyKey,
-    request.headers['idempotency-key'],
-    'Idempotency-Key header',
-  );
+  const key = idempotencyKeyOf(request);
   const flow = await requireVisibleFlow(
     request.params.flowId ?? '',
     request.actor,

@@ -2,6 +2,8 @@ import type {
   APIGatewayProxyEventV2,
   APIGatewayProxyStructuredResultV2,
 } from 'aws-lambda';
+import { z } from 'zod';
+import { parseInput } from '../domain/action.js';
 import {
   ForbiddenError,
   InvalidInputError,
@@ -136,3 +138,19 @@ export const requireGroup = (
     );
   }
 };
+
+const idempotencyKeySchema = z
+  .string()
+  .regex(/^[A-Za-z0-9._:-]{8,128}$/, 'use 8 to 128 letters, digits, . _ : -')
+  .optional();
+
+/**
+ * The request's `Idempotency-Key` header, if any: a repeated request with
+ * the same key returns what the first one did.
+ */
+export const idempotencyKeyOf = (request: ApiRequest): string | undefined =>
+  parseInput(
+    idempotencyKeySchema,
+    request.headers['idempotency-key'],
+    'Idempotency-Key header',
+  );
