@@ -1,11 +1,13 @@
 import { execFileSync, spawn } from 'node:child_process';
 import {
+  closeSync,
   existsSync,
   mkdtempSync,
   openSync,
   readFileSync,
   rmSync,
   writeFileSync,
+  writeSync,
 } from 'node:fs';
 import { cpus, loadavg, release, tmpdir, totalmem, type } from 'node:os';
 import { join } from 'node:path';
@@ -59,18 +61,18 @@ const commitOf = (): string => {
 
 const loadNow = (): number[] => loadavg().map((v) => Number(v.toFixed(2)));
 
-/** Runs one benchmark's process; its output goes to a log file. */
-const runChild = async (
+/**
+ * Starts one benchmark's process and resolves with its exit code. Its
+ * output goes to the log file; progress lines (two spaces in) are echoed.
+ */
+const spawnChild = (
   name: BenchmarkName,
   quick: boolean,
-  folder: string,
-): Promise<Measured<unknown>> => {
-  const resultFile = join(folder, `${name}.json`);
-  const logFile = join(folder, `${name}.log`);
-  const loadBefore = loadNow();
-  const started = Date.now();
-  const code = await new Promise<number>((done) => {
-    const out = openSync(logFile, 'w');
+  resultFile: string,
+  logFile: string,
+): Promise<number> =>
+  new Promise((done) => {
+    const log = openSync(logFile, 'a');
     const child = spawn(
       process.execPath,
       [
@@ -84,16 +86,31 @@ const runChild = async (
       ],
       {
         env: { ...process.env, BENCH_RESULT_FILE: resultFile },
-        stdio: ['ignore', out, 'pipe'],
+        stdio: ['ignore', log, 'pipe'],
       },
     );
     child.stderr?.on('data', (chunk: Buffer) => {
       const text = chunk.toString();
       if (/^ {2}\S/m.test(text)) process.stderr.write(text);
-      writeFileSync(logFile, text, { flag: 'a' });
+      writeSync(log, text);
     });
-    child.on('close', (exit) => done(exit ?? 1));
+    child.on('close', (exit) => {
+      closeSync(log);
+      done(exit ?? 1);
+    });
   });
+
+/** Runs one benchmark and says when, how long, under what load. */
+const runChild = async (
+  name: BenchmarkName,
+  quick: boolean,
+  folder: string,
+): Promise<Measured<unknown>> => {
+  const resultFile = join(folder, `${name}.json`);
+  const logFile = join(folder, `${name}.log`);
+  const loadBefore = loadNow();
+  const started = Date.now();
+  const code = await spawnChild(name, quick, resultFile, logFile);
   const common = {
     measuredAt: new Date(started).toISOString(),
     seconds: (Date.now() - started) / 1000,

@@ -3,6 +3,7 @@ import {
   ADMIN,
   type BenchStack,
   createFlow,
+  IRM,
   startBenchStack,
   startRun,
 } from './harness.js';
@@ -156,11 +157,7 @@ const chooseRoute = async (
     if (await waitFor(() => bench.watcher.endedCount > before, 5_000)) {
       return { startedBy: 'trigger', flowId: triggered.flowId };
     }
-    await bench.api.call(
-      'DELETE',
-      `/flows/${triggered.flowId}`,
-      'InsiderRiskManagement',
-    );
+    await bench.api.call('DELETE', `/flows/${triggered.flowId}`, IRM);
   }
   const plain = await createFlow(bench.api, 'notify-users');
 
@@ -203,7 +200,7 @@ const addAndRun = async (
     });
   }
   const target = endedBefore + subjects.length;
-  await waitFor(() => bench.watcher.endedCount >= target, 600_000);
+  await waitFor(() => bench.watcher.endedCount >= target, 1_800_000);
   await bench.stack.stepFunctions.idle();
   const ended = performance.now();
   process.stderr.write(`  scale ${subjects.length} done\n`);

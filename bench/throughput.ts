@@ -51,22 +51,10 @@ const NOTIFY_MANAGER = TEMPLATE_SETUPS[0];
 export const runThroughput = async (
   settings: BenchSettings,
 ): Promise<ThroughputResult> => {
-  if (!NOTIFY_MANAGER) throw new Error('notify-manager setup missing');
   const bench = await startBenchStack(0);
   try {
     const levels = concurrencyLevels(settings);
-    const total = levels.reduce(
-      (sum, level) => sum + (settings.throughputRuns[level] ?? 0),
-      0,
-    );
-    const warmup = settings.warmupRuns;
-    // One manager per case: each manager address should get one email.
-    const count = total + warmup + 1;
-    const prepared = await prepareTemplate(bench, NOTIFY_MANAGER, count, 1);
-    const subjects = [...prepared.subjects];
-    for (const subject of subjects.splice(0, warmup)) {
-      await runAlone(bench, prepared, subject);
-    }
+    const { prepared, subjects } = await prepare(bench, settings);
     const recorded = await recordOneRun(bench, prepared, subjects.shift());
     const measured = [...subjects];
     const results = [];
@@ -77,18 +65,15 @@ export const runThroughput = async (
         ...(await measureLevel(bench, prepared, batch, starters)),
       });
     }
+    // Checked before the floor replays, whose emails go to one manager.
     const checks = await checkDeliveries(bench, measured);
     const withFloor: ThroughputLevel[] = [];
     for (const level of results) {
-      const floorPerSecond = await floorRate(
-        recorded,
-        level.starters,
-        level.runs,
-      );
+      const perSecond = await floorRate(recorded, level.starters, level.runs);
       withFloor.push({
         ...level,
-        floorPerSecond: round(floorPerSecond),
-        ratio: round(floorPerSecond / level.runsPerSecond),
+        floorPerSecond: round(perSecond),
+        ratio: round(perSecond / level.runsPerSecond),
       });
     }
 
@@ -96,6 +81,26 @@ export const runThroughput = async (
   } finally {
     await bench.close();
   }
+};
+
+/**
+ * The flow, one case per run with its own manager (so that each manager
+ * address should get exactly one email), and warm-up runs done.
+ */
+const prepare = async (bench: BenchStack, settings: BenchSettings) => {
+  if (!NOTIFY_MANAGER) throw new Error('notify-manager setup missing');
+  const total = Object.values(settings.throughputRuns).reduce(
+    (sum, runs) => sum + runs,
+    0,
+  );
+  const count = total + settings.warmupRuns + 1;
+  const prepared = await prepareTemplate(bench, NOTIFY_MANAGER, count, 1);
+  const subjects = [...prepared.subjects];
+  for (const subject of subjects.splice(0, settings.warmupRuns)) {
+    await runAlone(bench, prepared, subject);
+  }
+
+  return { prepared, subjects };
 };
 
 const measureLevel = async (
