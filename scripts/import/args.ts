@@ -18,7 +18,8 @@ What to import (at least one)
                         answers CSV (dataset,scenario,details,user,start,end)
 
 Where to write (default: the local stack's data, running or not)
-  --data-dir DIR        a local data folder instead of .local/dynamodb
+  --data-dir DIR        a local DynamoDB folder instead of the local stack's
+                        (IRM_DATA_DIR/dynamodb, .local/dynamodb by default)
   --endpoint URL        another DynamoDB endpoint (needs --stage)
   --aws                 a deployed stack's tables on AWS (needs --stage); the
                         AWS credentials and region of the environment are

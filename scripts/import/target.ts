@@ -1,6 +1,6 @@
 import { mkdir, readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import {
   DescribeTableCommand,
   DynamoDBClient,
@@ -20,10 +20,14 @@ import type { ImportTarget } from './args.js';
 export const LOCAL_STAGE = 'local';
 
 /** The local stack's data folder, from the repository root. */
-export const LOCAL_DATA_DIR = join('.local', 'dynamodb');
+/**
+ * The local stack's data folder, as `npm start` chooses it: `IRM_DATA_DIR`,
+ * else `.local` in the project.
+ */
+export const localDataRoot = (root: string): string =>
+  resolve(root, process.env.IRM_DATA_DIR || '.local');
 
 /** The file the local stack writes while it runs, from the repository root. */
-export const STACK_FILE = join('.local', 'stack.json');
 
 /** The tables an import writes. */
 const IMPORT_TABLES = [
@@ -69,7 +73,9 @@ export const runningStack = async (
 ): Promise<z.infer<typeof stackFile> | undefined> => {
   let content: unknown;
   try {
-    content = JSON.parse(await readFile(join(root, STACK_FILE), 'utf8'));
+    content = JSON.parse(
+      await readFile(join(localDataRoot(root), 'stack.json'), 'utf8'),
+    );
   } catch {
     return undefined;
   }
@@ -174,7 +180,7 @@ const openLocal = async (
   process.env.ALIAS_SECRET ||= LOCAL_ALIAS_SECRET;
   const stack = target.dataDir ? undefined : await runningStack(root);
   if (stack === undefined) {
-    const path = target.dataDir ?? join(root, LOCAL_DATA_DIR);
+    const path = target.dataDir ?? join(localDataRoot(root), 'dynamodb');
 
     return openDataDir(path, target.stage ?? LOCAL_STAGE);
   }

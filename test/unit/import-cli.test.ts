@@ -8,7 +8,7 @@ import {
   formatSummary,
 } from '../../scripts/import/counts.js';
 import { streamReport } from '../../scripts/import/report.js';
-import { runningStack, STACK_FILE } from '../../scripts/import/target.js';
+import { localDataRoot, runningStack } from '../../scripts/import/target.js';
 
 describe('parseImportArgs', () => {
   it('resolves files from the folder the command ran in', () => {
@@ -163,14 +163,29 @@ describe('streamReport', () => {
   });
 });
 
+describe('localDataRoot', () => {
+  it('follows IRM_DATA_DIR as npm start does', () => {
+    process.env.IRM_DATA_DIR = '/tmp/irm-elsewhere';
+    try {
+      expect(localDataRoot('/repo')).toBe('/tmp/irm-elsewhere');
+    } finally {
+      delete process.env.IRM_DATA_DIR;
+    }
+    expect(localDataRoot('/repo')).toBe('/repo/.local');
+  });
+});
+
 describe('runningStack', () => {
   const scratch = mkdtempSync(join(tmpdir(), 'import-stack-'));
   afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
   const rootWith = (content: object): string => {
     const root = mkdtempSync(join(scratch, 'root-'));
-    mkdirSync(join(root, '.local'));
-    writeFileSync(join(root, STACK_FILE), JSON.stringify(content));
+    mkdirSync(localDataRoot(root));
+    writeFileSync(
+      join(localDataRoot(root), 'stack.json'),
+      JSON.stringify(content),
+    );
 
     return root;
   };
