@@ -1,6 +1,4 @@
-import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { parse } from 'csv-parse/sync';
 import {
   ensureTables,
   type LocalDynamo,
@@ -11,26 +9,12 @@ import type { ImportCounts } from '../../scripts/import/counts.js';
 import { collectingReport } from '../../scripts/import/report.js';
 
 /*
- * Imports into dynalite in memory: the demo data set, then the CERT r4.2
- * directory with the CERT answers file (kept outside the repository, in
- * ../shared, for licence reasons). The repositories read the endpoint when
- * first imported, so they are imported after it is set.
+ * Imports into dynalite in memory: the demo data set and small fixtures of
+ * our own. The CERT extract in ../shared is checked by `npm run check:cert`
+ * (its licence keeps it out of the repository, so a clone may not have it).
+ * The repositories read the endpoint when first imported, so they are
+ * imported after it is set.
  */
-
-const CERT = resolve('..', 'shared', 'data', 'cert');
-const R42_DIRECTORY = resolve(CERT, 'r4.2', 'LDAP', '2010-01.csv');
-const ANSWERS = resolve(CERT, 'answers', 'insiders.csv');
-
-/** The answers rows whose user the r4.2 directory holds, read independently. */
-const expectedCertCases = () => {
-  const read = (file: string) =>
-    parse(readFileSync(file), { columns: true }) as Record<string, string>[];
-  const directory = new Set(read(R42_DIRECTORY).map((row) => row.user_id));
-  const answers = read(ANSWERS);
-  const matched = answers.filter((row) => directory.has(row.user ?? ''));
-
-  return { matched: matched.length, others: answers.length - matched.length };
-};
 
 let dynamo: LocalDynamo;
 
@@ -40,7 +24,6 @@ const useStage = (stage: string) =>
 beforeAll(async () => {
   dynamo = await startDynamo({ port: 0 });
   await ensureTables(dynamo.url, 'demo');
-  await ensureTables(dynamo.url, 'cert');
   await ensureTables(dynamo.url, 'fixture');
   process.env.AWS_ENDPOINT_URL_DYNAMODB = dynamo.url;
 });
@@ -143,51 +126,6 @@ describe('importing the demo data set', () => {
     expect(users.get('DKM0008')?.managerId).toBe('ZAN0007');
     expect(users.get('ALP0050')?.managerId).toBe('IMD0029');
     expect(users.get('HLM0001')?.managerId).toBeUndefined();
-  });
-});
-
-describe('importing the CERT r4.2 directory and answers', () => {
-  beforeAll(() => useStage('cert'));
-
-  const importCert = async () => {
-    const { runImport } = await import('../../scripts/import/run.js');
-    const report = collectingReport();
-    const files = { directory: R42_DIRECTORY, alerts: [ANSWERS] };
-
-    return { counts: await runImport(files, report), report };
-  };
-
-  it('loads 1000 users and a case for each r4.2 insider', async () => {
-    // Prepare
-    const expected = expectedCertCases();
-
-    // Act
-    const { counts } = await importCert();
-
-    // Assess
-    expect(expected.matched).toBe(70);
-    expect(counts).toEqual(
-      expect.objectContaining({
-        users: 1000,
-        usersWithManager: 999,
-        alerts: expected.matched,
-        cases: expected.matched,
-        memberships: expected.matched,
-        rejected: expected.others,
-      }),
-    );
-  });
-
-  it('adds nothing when imported again', async () => {
-    // Act
-    const { counts } = await importCert();
-
-    // Assess
-    expect(nothingNew(counts)).toEqual([0, 0, 0, 0, 0]);
-    expect(counts.unchanged).toEqual(
-      expect.objectContaining({ users: 1000, alerts: 70, cases: 70 }),
-    );
-    expect(counts.rejected).toBe(expectedCertCases().others);
   });
 });
 
