@@ -6,6 +6,7 @@ import {
   startDynamo,
   tableEnvironment,
 } from '../local/dynamo.js';
+import { LOCAL_ALIAS_SECRET } from '../local/secrets.js';
 
 /*
  * `npm run check:cert [-- FOLDER]`: an optional check of the import against
