@@ -106,10 +106,13 @@ describe('the request-info template, end to end', () => {
     expect(await again.text()).toContain('already recorded');
     const run = await waitForRun(stack, runId, 30_000);
     expect(run.status).toBe('SUCCEEDED');
-    expect(run.outcome).toContain('1 stakeholders who never answered');
+    expect(run.outcome).toContain('Stakeholders who never answered: 1;');
     expect(await emailsTo(HR)).toHaveLength(1);
     expect((await emailsTo(BUSINESS)).map((e) => e.subject)).toHaveLength(2);
     const notes = await notesOf('case-test-1');
+    expect(notes).toContainEqual(
+      expect.stringContaining('Stakeholders asked about this case: 2.'),
+    );
     const answers = notes.filter((text) => text.includes(HR));
     expect(answers).toHaveLength(1);
     expect(answers[0]).toContain('Concerns — details to follow');
