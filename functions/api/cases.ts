@@ -10,8 +10,9 @@ import {
   requireCase,
   touchCase,
 } from '../domain/cases.js';
+import { ConflictError } from '../domain/errors.js';
 import { randomId } from '../domain/ids.js';
-import { CASE_STATUSES } from '../domain/model.js';
+import { CASE_STATUSES, multiLineText } from '../domain/model.js';
 import { addNote, listNotes } from '../domain/notes.js';
 import {
   type ApiRequest,
@@ -20,10 +21,14 @@ import {
   pageLimit,
 } from './http.js';
 
-const caseQuery = z.object({
-  status: z.enum(CASE_STATUSES).default('Active'),
-  cursor: z.string().optional(),
-});
+/** The query of GET /cases; `limit` is checked by pageLimit. */
+const caseQuery = z
+  .object({
+    status: z.enum(CASE_STATUSES).default('Active'),
+    limit: z.string().optional(),
+    cursor: z.string().optional(),
+  })
+  .strict();
 
 export const listCasesRoute = async (
   request: ApiRequest,
@@ -85,13 +90,12 @@ export const listCaseNotesRoute = async (
   };
 };
 
-const noteBody = z
-  .object({ text: z.string().trim().min(1).max(10_000) })
-  .strict();
+const noteBody = z.object({ text: multiLineText(10_000) }).strict();
 
 /**
  * Adds a note. With an `Idempotency-Key` header a repeated request returns
- * the note first written (200) instead of adding a second one (201).
+ * the note first written (200) instead of adding a second one (201); the
+ * same key with another text answers 409.
  */
 export const addCaseNoteRoute = async (
   request: ApiRequest,
@@ -109,6 +113,12 @@ export const addCaseNoteRoute = async (
     source: 'api',
     createdAt: now,
   });
+  if (!result.created && result.note.text !== body.text) {
+    throw new ConflictError(
+      'This Idempotency-Key was used for another note; send a new key to ' +
+        'add a new note',
+    );
+  }
   if (result.created) {
     await touchCase(caseId, request.actor.userId, now);
     await recordAudit({
@@ -157,9 +167,13 @@ const auditConfirmation = async (
   });
 };
 
+/** Confirming takes no input: no body, or an empty JSON object. */
+const confirmBody = z.object({}).strict().optional();
+
 export const confirmAlertRoute = async (
   request: ApiRequest,
 ): Promise<ApiResponse> => {
+  parseInput(confirmBody, request.body, 'body');
   const result = await confirmAlert(
     request.params.alertId ?? '',
     request.actor,

@@ -8,7 +8,11 @@ import {
   editCustomFlow,
   settleCustomRun,
 } from '../domain/custom-flows.js';
-import { InvalidInputError } from '../domain/errors.js';
+import {
+  ConflictError,
+  type FieldProblem,
+  InvalidInputError,
+} from '../domain/errors.js';
 import { describeExecution } from '../domain/executions.js';
 import {
   createFlow,
@@ -21,7 +25,13 @@ import {
   saveFlowVersion,
 } from '../domain/flows.js';
 import { randomId } from '../domain/ids.js';
-import { type Actor, idSchema, ROLE_GROUPS } from '../domain/model.js';
+import {
+  type Actor,
+  idSchema,
+  ROLE_GROUPS,
+  singleLineText,
+} from '../domain/model.js';
+import type { RunTarget } from '../domain/runs.js';
 import { listRunsOfFlow, requireRun } from '../domain/runs.js';
 import { checkFieldMapping } from '../domain/servicenow-fields.js';
 import {
@@ -42,7 +52,12 @@ import {
   pageLimit,
   requireGroup,
 } from './http.js';
-import { CASE_READERS, USER_READERS } from './routes.js';
+import {
+  CASE_READERS,
+  FLOW_DOOR_ROLES,
+  runnersOf,
+  USER_READERS,
+} from './routes.js';
 
 export const listTemplatesRoute = async (): Promise<ApiResponse> => ({
   status: 200,
@@ -65,7 +80,7 @@ const TRIGGER_TEMPLATES: Record<string, TemplateKey> = {
 const flowBody = z
   .object({
     templateId: z.string(),
-    name: z.string().trim().min(1).max(200),
+    name: singleLineText(200),
     settings: z.record(z.string(), z.unknown()).default({}),
     trigger: z.enum(FLOW_TRIGGERS).nullable().optional(),
   })
@@ -75,7 +90,7 @@ const flowBody = z
 const customFlowBody = z
   .object({
     templateId: z.literal('custom'),
-    name: z.string().trim().min(1).max(200),
+    name: singleLineText(200),
     target: z.enum(['case', 'user']),
     definition: z.unknown(),
   })
@@ -83,7 +98,7 @@ const customFlowBody = z
 
 const editBody = z
   .object({
-    name: z.string().trim().min(1).max(200).optional(),
+    name: singleLineText(200).optional(),
     settings: z.record(z.string(), z.unknown()).optional(),
     trigger: z.enum(FLOW_TRIGGERS).nullable().optional(),
     definition: z.unknown().optional(),
@@ -103,29 +118,123 @@ const shareBody = z
     message: 'name at least one user or role group to share with',
   });
 
+/** A 400 naming each setting at fault as `settings.<name>`. */
+const invalidSettings = (
+  problems: readonly FieldProblem[],
+): InvalidInputError => {
+  const fields = problems.map((p) => ({ ...p, field: `settings.${p.field}` }));
+  const summary = fields.map((f) => `${f.field}: ${f.problem}`).join('; ');
+
+  return new InvalidInputError(`Invalid body: ${summary}`, fields);
+};
+
+/**
+ * The rules a template's schema cannot state. A request-info flow's
+ * stakeholders default to none so that GET /templates can show the
+ * defaults, but a flow that asks nobody could never run.
+ */
+const settingsProblems = (
+  templateId: TemplateKey,
+  settings: Record<string, unknown>,
+): FieldProblem[] => {
+  if (templateId === 'servicenow-record') {
+    return checkFieldMapping(settings.fields as Record<string, string>);
+  }
+  const stakeholders = settings.stakeholders as readonly unknown[] | undefined;
+  if (templateId === 'request-info' && stakeholders?.length === 0) {
+    return [{ field: 'stakeholders', problem: 'add at least one stakeholder' }];
+  }
+
+  return [];
+};
+
 /** Validates a template's settings, with the rules a schema cannot state. */
 const checkedSettings = (
   templateId: TemplateKey,
   settings: Record<string, unknown>,
 ): Record<string, unknown> => {
-  const parsed = parseInput(
-    TEMPLATES[templateId].settings,
-    settings,
-    'settings',
-  );
-  if (templateId === 'servicenow-record') {
-    const problems = checkFieldMapping(
-      (parsed as { fields: Record<string, string> }).fields,
-    );
-    if (problems.length > 0) {
-      throw new InvalidInputError(
-        `Invalid settings: ${problems.map((p) => p.problem).join('; ')}`,
-        problems.map((p) => ({ ...p, field: `settings.${p.field}` })),
-      );
-    }
+  // Parsed under `settings`, so that every problem names its setting as
+  // the body does: settings.subject, settings.stakeholders.0.email.
+  const schema = z.object({ settings: TEMPLATES[templateId].settings });
+  const checked = parseInput(schema, { settings }, 'body').settings as Record<
+    string,
+    unknown
+  >;
+  const problems = settingsProblems(templateId, checked);
+  if (problems.length > 0) throw invalidSettings(problems);
+
+  return checked;
+};
+
+/**
+ * What the answer says about a flow beyond its fields: a ServiceNow flow
+ * that maps no correlation_id cannot find the record of an earlier run.
+ */
+const noticeOf = (flow: Flow): { notice?: string } => {
+  const fields = flow.settings.fields as Record<string, string> | undefined;
+  if (flow.templateId !== 'servicenow-record' || fields?.correlation_id) {
+    return {};
   }
 
-  return parsed;
+  return {
+    notice:
+      'No correlation_id is mapped, so each run creates its own ServiceNow ' +
+      'record (a retried step still finds the record its run created). ' +
+      'Map correlation_id, for example to {{case.caseId}}, for one record ' +
+      'per case.',
+  };
+};
+
+/**
+ * Refuses to save a flow with a trigger unless the actor may run it: a
+ * triggered run starts on their behalf, with nobody there to check.
+ */
+const requireTriggerRights = (
+  actor: Actor,
+  templateId: TemplateKey,
+  trigger: Flow['trigger'] | null | undefined,
+): void => {
+  if (!trigger) return;
+  const target = TEMPLATES[templateId].target;
+  requireGroup(
+    actor,
+    runnersOf(target),
+    `A flow with the ${trigger} trigger runs on ${target}s by itself: ` +
+      'saving it',
+  );
+};
+
+/** Who answers for a triggered flow's runs: the person who saved it. */
+const triggerOwnerOf = (actor: Actor): Actor => ({
+  userId: actor.userId,
+  groups: [...actor.groups],
+});
+
+/** Where each door's flow routes start, for the answers that name them. */
+const DOOR_PATHS: Readonly<Record<FlowDoor, string>> = {
+  dashboard: '/flows',
+  settings: '/settings/flows',
+};
+
+/**
+ * Refuses role groups that cannot reach this door's flow routes: sharing
+ * with them would give them a flow they can never open from here.
+ */
+const requireReachableGroups = (
+  door: FlowDoor,
+  groups: Flow['ownerGroups'],
+): void => {
+  const allowed = FLOW_DOOR_ROLES[door];
+  const refused = groups.filter((group) => !allowed.includes(group));
+  if (refused.length === 0) return;
+  throw new InvalidInputError(
+    `Cannot share with ${refused.join(', ')}: only ${allowed.join(', ')} ` +
+      `reach the flows at ${DOOR_PATHS[door]}`,
+    refused.map((group) => ({
+      field: 'groups',
+      problem: `${group} cannot use flows at ${DOOR_PATHS[door]}`,
+    })),
+  );
 };
 
 const checkTrigger = (
@@ -212,6 +321,7 @@ const createFlowAt =
       ]);
     }
     checkTrigger(body.templateId, body.trigger);
+    requireTriggerRights(request.actor, body.templateId, body.trigger);
     const now = new Date().toISOString();
     const flow = await createFlow({
       flowId: randomId('flow'),
@@ -225,11 +335,16 @@ const createFlowAt =
       updatedBy: request.actor.userId,
       owners: [],
       ownerGroups: [],
-      ...(body.trigger ? { trigger: body.trigger } : {}),
+      ...(body.trigger
+        ? { trigger: body.trigger, triggerOwner: triggerOwnerOf(request.actor) }
+        : {}),
     });
     await auditFlow(request.actor, 'flow.created', flow, { after: flow });
 
-    return { status: 201, body: { flow, sharing: sharingOf(flow) } };
+    return {
+      status: 201,
+      body: { flow, sharing: sharingOf(flow), ...noticeOf(flow) },
+    };
   };
 
 /** "My flows" (created by the caller) and "Team flows" (shared with them). */
@@ -257,7 +372,10 @@ const getFlowAt =
       request.actor,
     );
 
-    return { status: 200, body: { flow, sharing: sharingOf(flow) } };
+    return {
+      status: 200,
+      body: { flow, sharing: sharingOf(flow), ...noticeOf(flow) },
+    };
   };
 
 /** Edits a custom flow's name and/or definition; its machine follows. */
@@ -306,27 +424,38 @@ const editFlowAt =
     }
     const trigger = body.trigger === undefined ? before.trigger : body.trigger;
     checkTrigger(before.templateId, trigger);
+    requireTriggerRights(request.actor, before.templateId, trigger);
     const { version, revision, ...rest } = before;
     const after = await saveFlowVersion(before, {
       ...rest,
       name: body.name ?? before.name,
+      // A PATCH changes the settings it names; the merged settings are
+      // checked as a whole, so rules across settings see the result.
       settings: body.settings
-        ? checkedSettings(before.templateId, body.settings)
+        ? checkedSettings(before.templateId, {
+            ...before.settings,
+            ...body.settings,
+          })
         : before.settings,
       trigger: trigger ?? undefined,
+      triggerOwner: trigger ? triggerOwnerOf(request.actor) : undefined,
       updatedAt: new Date().toISOString(),
       updatedBy: request.actor.userId,
     });
     await auditFlow(request.actor, 'flow.edited', after, { before, after });
 
-    return { status: 200, body: { flow: after, sharing: sharingOf(after) } };
+    return {
+      status: 200,
+      body: { flow: after, sharing: sharingOf(after), ...noticeOf(after) },
+    };
   };
 
 /** Shares a flow with people or role groups, as owners with full access. */
 const shareFlowAt =
-  () =>
+  (door: FlowDoor) =>
   async (request: ApiRequest): Promise<ApiResponse> => {
     const body = parseInput(shareBody, request.body, 'body');
+    requireReachableGroups(door, body.groups);
     const before = await requireVisibleFlow(
       request.params.flowId ?? '',
       request.actor,
@@ -381,7 +510,7 @@ export const flowRoutes = (door: FlowDoor) => ({
   list: listFlowsAt(),
   get: getFlowAt(),
   edit: editFlowAt(),
-  share: shareFlowAt(),
+  share: shareFlowAt(door),
   remove: deleteFlowAt(),
 });
 
@@ -394,9 +523,31 @@ const runBody = z
   .strict();
 
 /**
+ * Refuses an Idempotency-Key that already started a run on another target:
+ * the key names one request, and answering with that run would hide the
+ * mistake. A policy the request leaves out matches the one the run chose.
+ */
+const requireSameTarget = (
+  stored: RunTarget,
+  requested: z.infer<typeof runBody>,
+): void => {
+  const same =
+    stored.caseId === requested.caseId &&
+    stored.userId === requested.userId &&
+    (requested.policyId === undefined ||
+      requested.policyId === stored.policyId);
+  if (!same) {
+    throw new ConflictError(
+      'This Idempotency-Key was used for another request, a run on another ' +
+        'case or user; send a new key to start a new run',
+    );
+  }
+};
+
+/**
  * Starts a run and answers 202 at once. Running needs sight of the flow and
  * of the case or user. The same `Idempotency-Key` from the same person
- * returns the same run.
+ * returns the same run; sent with another case or user, it answers 409.
  */
 export const startRunRoute = async (
   request: ApiRequest,
@@ -416,6 +567,7 @@ export const startRunRoute = async (
   const target = await resolveTarget(kind, body);
   const runId = runIdFor(flow.flowId, request.actor.userId, key);
   const stored = await startRun(flow, target, request.actor.userId, runId);
+  if (!stored.created) requireSameTarget(stored.run.target, body);
   if (stored.created) {
     await recordAudit({
       eventId: `started-${runId}`,

@@ -1,4 +1,6 @@
+import type { FlowDoor } from '../domain/flows.js';
 import type { RoleGroup } from '../domain/model.js';
+import type { FlowTarget } from '../domain/templates.js';
 
 /**
  * The one route table. The CDK construct creates an HTTP API route for each
@@ -70,6 +72,17 @@ export const FLOW_USERS: readonly RoleGroup[] = ALL_IRM.filter(
   (group) => group !== 'InsiderRiskManagementApprovers',
 );
 
+/**
+ * Role groups that may run a flow on its kind of target: those who see
+ * cases run case flows, those who see users run user flows.
+ */
+export const runnersOf = (target: FlowTarget): readonly RoleGroup[] =>
+  target === 'case' ? CASE_READERS : USER_READERS;
+
+/** Role groups that reach each door's flow routes. */
+export const FLOW_DOOR_ROLES: Readonly<Record<FlowDoor, readonly RoleGroup[]>> =
+  { dashboard: FLOW_USERS, settings: ADMINS };
+
 const api = (
   id: string,
   method: HttpMethod,
@@ -129,8 +142,8 @@ export const ROUTES: readonly Route[] = [
   api('listPolicies', 'GET', '/policies', [...USER_READERS, ...ADMINS]),
   api('addPolicyMember', 'POST', '/policies/{policyId}/users', ADMINS),
   api('listTemplates', 'GET', '/templates', FLOW_USERS),
-  ...flowDoor('', '/flows', FLOW_USERS),
-  ...flowDoor('settings', '/settings/flows', ADMINS),
+  ...flowDoor('', '/flows', FLOW_DOOR_ROLES.dashboard),
+  ...flowDoor('settings', '/settings/flows', FLOW_DOOR_ROLES.settings),
   api('startRun', 'POST', '/flows/{flowId}/runs', FLOW_USERS),
   api('listFlowRuns', 'GET', '/flows/{flowId}/runs', FLOW_USERS),
   api('getRun', 'GET', '/runs/{runId}', FLOW_USERS),

@@ -40,6 +40,12 @@ export interface Flow {
   /** Role groups the flow is shared with, as owners. */
   readonly ownerGroups: readonly RoleGroup[];
   readonly trigger?: FlowTrigger;
+  /**
+   * Who saved the flow with its trigger, with their role groups then:
+   * triggered runs start on their behalf, and only while those groups may
+   * run the flow. Absent on flows without a trigger.
+   */
+  readonly triggerOwner?: Actor;
   /** A custom flow's ASL definition, in the short action names. */
   readonly definition?: string;
   readonly deleted?: boolean;

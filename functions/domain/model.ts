@@ -117,3 +117,63 @@ export const idSchema = z
   .min(1, 'must not be empty')
   .max(200, 'must be at most 200 characters')
   .regex(/^[^\s#/\\?]+$/, 'must not contain spaces, #, /, \\ or ?');
+
+/** Control characters (C0, DEL, C1) and the Unicode line separators. */
+const ANY_CONTROL = /[\p{Cc}\u2028\u2029]/u;
+/** The same, except line feed and tab, which a multi-line text may hold. */
+const CONTROL_BUT_LINE_FEED_AND_TAB = /[^\P{Cc}\n\t]|[\u2028\u2029]/u;
+/**
+ * A surrogate that is not part of a pair: the same test as
+ * `String.prototype.isWellFormed`, which the ES2023 lib this project
+ * compiles against does not declare.
+ */
+const LONE_SURROGATE = /\p{Cs}/u;
+
+const trimmedText = (max: number, min: number) =>
+  z
+    .string()
+    .trim()
+    .min(min, 'must not be empty')
+    .max(max, `must be at most ${max} characters`)
+    .refine((text) => !LONE_SURROGATE.test(text), {
+      message:
+        'must be well-formed Unicode: remove the broken character ' +
+        '(a lone UTF-16 surrogate)',
+    });
+
+/**
+ * Text of one line, trimmed, without any control character (no line
+ * breaks, tabs, NUL or ESC): names, subjects, answer options. Such text
+ * goes into email headers and one-line displays, where a line break could
+ * start a header of its own.
+ *
+ * @example
+ * z.object({ subject: singleLineText(200) })
+ */
+export const singleLineText = (max: number, min = 1) =>
+  trimmedText(max, min).refine((text) => !ANY_CONTROL.test(text), {
+    message:
+      'must be one line of text: remove line breaks, tabs and control ' +
+      'characters such as NUL or ESC',
+  });
+
+/**
+ * Whether the text holds a control character other than a line feed or a
+ * tab: what multi-line text refuses.
+ */
+export const hasStrayControl = (text: string): boolean =>
+  CONTROL_BUT_LINE_FEED_AND_TAB.test(text);
+
+/**
+ * Text of several lines, trimmed: line feeds (`\n`) and tabs are kept, and
+ * every other control character (carriage returns too) is refused.
+ *
+ * @example
+ * z.object({ message: multiLineText(5_000) })
+ */
+export const multiLineText = (max: number, min = 1) =>
+  trimmedText(max, min).refine((text) => !hasStrayControl(text), {
+    message:
+      'must not contain control characters: use \\n for line breaks ' +
+      '(not \\r) and remove characters such as NUL or ESC',
+  });

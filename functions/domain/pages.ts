@@ -2,6 +2,7 @@ import { getCase } from './cases.js';
 import { TransientError } from './errors.js';
 import { formatUtc } from './format.js';
 import { logger } from './logger.js';
+import { hasStrayControl } from './model.js';
 import type { Renderer } from './rendering.js';
 import {
   type AnswerOutcome,
@@ -222,6 +223,9 @@ export const parseAnswerForm = (
     ...(optionIndex === undefined ? ['Choose one of the answers.'] : []),
     ...(comment.length > MAX_COMMENT_LENGTH
       ? [`Shorten the comment to at most ${MAX_COMMENT_LENGTH} characters.`]
+      : []),
+    ...(hasStrayControl(comment)
+      ? ['Remove control characters from the comment; line breaks are fine.']
       : []),
   ];
   if (optionIndex === undefined || problems.length > 0) {

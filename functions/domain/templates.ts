@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { multiLineText, singleLineText } from './model.js';
 
 /**
  * The four flow templates and the settings each flow of them can adjust
@@ -7,13 +8,13 @@ import { z } from 'zod';
  */
 
 const emailText = {
-  subject: z.string().trim().min(1).max(200),
-  message: z.string().trim().min(1).max(5_000),
+  subject: singleLineText(200),
+  message: multiLineText(5_000),
 };
 
 const recipientSchema = z.object({
   email: z.email('must be an email address'),
-  name: z.string().trim().min(1).max(200).optional(),
+  name: singleLineText(200).optional(),
 });
 
 export const DEFAULT_RESPONSE_OPTIONS = [
@@ -40,9 +41,15 @@ export const requestInfoSettings = z
       'The insider risk team would value your view on the case below. ' +
         'Please choose the answer that fits best.',
     ),
-    stakeholders: z.array(recipientSchema).min(1).max(50).default([]),
+    // Empty by default so that GET /templates can show the defaults; a flow
+    // is refused without stakeholders when it is saved (checkedSettings).
+    stakeholders: z
+      .array(recipientSchema)
+      .min(1, 'add at least one stakeholder')
+      .max(50, 'name at most 50 stakeholders')
+      .default([]),
     responseOptions: z
-      .array(z.string().trim().min(1).max(100))
+      .array(singleLineText(100))
       .min(1)
       .max(6)
       .refine((options) => new Set(options).size === options.length, {
@@ -86,12 +93,20 @@ export const serviceNowSettings = z
     table: z
       .string()
       .regex(/^[a-z][a-z0-9_]{0,79}$/, 'must be a ServiceNow table name')
+      .refine((table) => !table.startsWith('sys_'), {
+        message:
+          'must not be a ServiceNow system table (sys_...); use incident ' +
+          'or another task table',
+      })
       .default('incident'),
     fields: z
       .record(
         z.string().regex(/^[a-z][a-z0-9_]{0,79}$/, 'must be a field name'),
-        z.string().max(4_000),
+        multiLineText(4_000, 0),
       )
+      .refine((fields) => Object.keys(fields).length > 0, {
+        message: 'map at least one field, such as short_description',
+      })
       .default({
         short_description: 'Insider risk case {{case.name}}',
         description:

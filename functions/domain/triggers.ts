@@ -1,3 +1,4 @@
+import { runnersOf } from '../api/routes.js';
 import { recordAudit } from './audit.js';
 import { requireCase } from './cases.js';
 import { getPolicyMember, requireUser } from './directory.js';
@@ -5,6 +6,7 @@ import { ConflictError, InvalidInputError, NotFoundError } from './errors.js';
 import { type Flow, type FlowTrigger, listFlows } from './flows.js';
 import { deterministicId } from './ids.js';
 import { logger } from './logger.js';
+import type { Actor } from './model.js';
 import type { RunTarget } from './runs.js';
 import { flowTarget, startRun } from './start-run.js';
 
@@ -16,9 +18,11 @@ import { flowTarget, startRun } from './start-run.js';
  *
  * Each run id is derived from the flow and the change, so a change delivered
  * twice, or made twice, starts one run: the second start finds the run the
- * first one stored. A triggered run is started by the flow's creator, since
- * every run needs a person accountable for it; the audit log names the
- * trigger as the actor.
+ * first one stored. A triggered run is started on behalf of the person who
+ * saved the flow with its trigger (`triggerOwner`), since every run needs a
+ * person accountable for it, and only if the role groups recorded for them
+ * may run the flow: a trigger must not run what its owner could not. The
+ * audit log names the trigger as the actor.
  */
 
 /** The tables whose changes may start flows. */
@@ -104,7 +108,10 @@ export const triggeredRunId = (flowId: string, event: TriggerEvent): string =>
 
 /**
  * Starts every flow, not deleted, whose trigger the event fires. A flow
- * whose target no longer fits is logged and skipped; any other failure is
+ * whose trigger owner may not run it, or whose target no longer fits, is
+ * logged and skipped (a flow saved before trigger owners were recorded has
+ * none, and is skipped until someone who may run it saves it again); any
+ * other failure is
  * thrown, so that the change is delivered again and the flows started
  * before the failure find their runs already there.
  */
@@ -126,13 +133,22 @@ const startTriggeredRun = async (
 ): Promise<TriggeredRun> => {
   const runId = triggeredRunId(flow.flowId, event);
   const fields = { flowId: flow.flowId, runId, trigger: event.trigger };
+  const owner = flow.triggerOwner;
+  if (owner === undefined || !mayRun(owner, flow)) {
+    logger.warn(
+      'Triggered flow skipped: whoever saved its trigger may not run it',
+      { ...fields, ownerRecorded: owner !== undefined },
+    );
+
+    return { flowId: flow.flowId, runId, outcome: 'skipped' };
+  }
   const target = await fittingTarget(flow, event);
   if (target === undefined) {
     logger.warn('Triggered flow skipped: its target no longer fits', fields);
 
     return { flowId: flow.flowId, runId, outcome: 'skipped' };
   }
-  const stored = await startRun(flow, target, flow.createdBy, runId);
+  const stored = await startRun(flow, target, owner.userId, runId);
   await auditTriggeredStart(flow, event, stored.run);
   logger.info('Triggered run started', { ...fields, created: stored.created });
 
@@ -142,6 +158,13 @@ const startTriggeredRun = async (
     outcome: stored.created ? 'started' : 'already-started',
   };
 };
+
+/**
+ * Whether the recorded groups may run the flow on its kind of target, as
+ * the API checks when a person starts a run.
+ */
+const mayRun = (owner: Actor, flow: Flow): boolean =>
+  owner.groups.some((group) => runnersOf(flowTarget(flow)).includes(group));
 
 /**
  * The event's target if it still fits the flow: the user still exists and

@@ -76,6 +76,23 @@ describe('the HTTP API on the local stack', () => {
     expect(answer.body.message).toBe('No case case-missing');
   });
 
+  it('rejects an unknown query key on the case list', async () => {
+    const answer = await apiCall(stack, 'GET', '/cases?bogus=1', {
+      group: ANALYST,
+    });
+
+    expect(answer.status).toBe(400);
+    expect(answer.body.message).toContain('bogus');
+  });
+
+  it('takes status and limit on the case list', async () => {
+    const answer = await apiCall(stack, 'GET', '/cases?status=Active&limit=5', {
+      group: ANALYST,
+    });
+
+    expect(answer.status).toBe(200);
+  });
+
   it('rejects a bad limit with 400 naming the field', async () => {
     const answer = await apiCall(stack, 'GET', '/cases?limit=5000', {
       group: ANALYST,
@@ -113,6 +130,68 @@ describe('the HTTP API on the local stack', () => {
     });
     const texts = (notes.body.notes as { text: string }[]).map((n) => n.text);
     expect(texts.filter((t) => t === 'Spoke to the user.')).toHaveLength(1);
+  });
+
+  it('refuses the same Idempotency-Key with another note text with 409', async () => {
+    const headers = { 'idempotency-key': 'note-key-0002' };
+    const first = await apiCall(stack, 'POST', '/cases/case-test-1/notes', {
+      group: INVESTIGATOR,
+      body: { text: 'First text.' },
+      headers,
+    });
+
+    const other = await apiCall(stack, 'POST', '/cases/case-test-1/notes', {
+      group: INVESTIGATOR,
+      body: { text: 'Another text.' },
+      headers,
+    });
+
+    expect(first.status).toBe(201);
+    expect(other.status).toBe(409);
+    expect(other.body.message).toContain('used for another note');
+    const notes = await apiCall(stack, 'GET', '/cases/case-test-1/notes', {
+      group: INVESTIGATOR,
+    });
+    const texts = (notes.body.notes as { text: string }[]).map((n) => n.text);
+    expect(texts).not.toContain('Another text.');
+  });
+
+  it.each([
+    ['an ESC', 'Colour \u001b[31mred'],
+    ['a NUL', 'Null \u0000 here'],
+    ['a carriage return', 'Line one\r\nline two'],
+    ['a lone surrogate', 'Broken \ud800 text'],
+  ])('rejects a note with %s and adds nothing', async (_case, text) => {
+    const before = await apiCall(stack, 'GET', '/cases/case-test-1/notes', {
+      group: IRM,
+    });
+
+    // JSON.stringify escapes each of these, so the server parses them back.
+    const answer = await apiCall(stack, 'POST', '/cases/case-test-1/notes', {
+      group: IRM,
+      body: { text },
+    });
+
+    expect(answer.status).toBe(400);
+    expect(answer.body.fields).toEqual([
+      { field: 'text', problem: expect.any(String) },
+    ]);
+    const after = await apiCall(stack, 'GET', '/cases/case-test-1/notes', {
+      group: IRM,
+    });
+    expect(after.body.notes).toEqual(before.body.notes);
+  });
+
+  it('keeps line feeds and tabs in a note', async () => {
+    const answer = await apiCall(stack, 'POST', '/cases/case-test-1/notes', {
+      group: IRM,
+      body: { text: 'Line one\n\tline two' },
+    });
+
+    expect(answer.status).toBe(201);
+    expect((answer.body.note as { text: string }).text).toBe(
+      'Line one\n\tline two',
+    );
   });
 
   it('refuses a note from an analyst, who has no case-note rights', async () => {
@@ -175,6 +254,22 @@ describe('the HTTP API on the local stack', () => {
     expect(answer.status).toBe(415);
   });
 
+  it('refuses a confirmation with a body other than {} and changes nothing', async () => {
+    const answer = await apiCall(
+      stack,
+      'POST',
+      '/alerts/alert-test-new/confirm',
+      { group: ANALYST, body: { x: 1 } },
+    );
+
+    expect(answer.status).toBe(400);
+    expect(answer.body.message).toMatch(/\bx\b/);
+    const alert = await apiCall(stack, 'GET', '/alerts/alert-test-new', {
+      group: ANALYST,
+    });
+    expect(alert.body.alert).toMatchObject({ status: 'NeedsReview' });
+  });
+
   it('opens a case when an alert of a user without one is confirmed', async () => {
     const answer = await apiCall(
       stack,
@@ -230,6 +325,29 @@ describe('the HTTP API on the local stack', () => {
 
     expect([first.status, second.status]).toEqual([201, 200]);
     expect(second.body.member).toEqual(first.body.member);
+  });
+
+  it('confirms an alert with an empty JSON object as its body', async () => {
+    const cases = await import('../../functions/domain/cases.js');
+    await cases.putAlert({
+      alertId: 'alert-test-empty-body',
+      userId: 'usr001',
+      policyId: 'pol-leaks',
+      policyName: 'General data leaks',
+      severity: 'Low',
+      status: 'NeedsReview',
+      detectedAt: '2026-11-22T10:00:00.000Z',
+    });
+
+    const answer = await apiCall(
+      stack,
+      'POST',
+      '/alerts/alert-test-empty-body/confirm',
+      { group: ANALYST, body: {} },
+    );
+
+    expect([200, 201]).toContain(answer.status);
+    expect(answer.body.alert).toMatchObject({ status: 'Confirmed' });
   });
 
   it('answers 404 for a user who is not in the directory', async () => {

@@ -440,6 +440,22 @@ describe('custom flows on the local stack', () => {
     expect(again.body.repeated).toBe(true);
   });
 
+  it('never answers the flow of another request sent with the same Idempotency-Key', async () => {
+    const headers = { 'idempotency-key': 'custom-create-0002' };
+    const definition = example('high-alerts-note');
+
+    const first = await createCustom('Keyed once', definition, headers);
+    const other = await createCustom('Keyed again', definition, headers);
+
+    // The flow id comes from the key and the request, so another request
+    // is another flow: the key cannot hand back a flow it did not ask for.
+    expect([first.status, other.status]).toEqual([201, 201]);
+    expect((other.body.flow as FlowView).name).toBe('Keyed again');
+    expect((other.body.flow as FlowView).flowId).not.toBe(
+      (first.body.flow as FlowView).flowId,
+    );
+  });
+
   it('refuses a definition for a template flow and settings for a custom flow', async () => {
     const template = await apiCall(stack, 'POST', '/flows', {
       group: IRM,

@@ -10,6 +10,8 @@ import {
 
 const IRM = 'InsiderRiskManagement';
 const ADMIN = 'InsiderRiskManagementAdmins';
+const AUDITOR = 'InsiderRiskManagementAuditors';
+const INVESTIGATOR = 'InsiderRiskManagementInvestigators';
 const USER_ADDRESS = 'zoe.angstrom@example.test';
 const MANAGER_ADDRESS = 'maren.okafor@example.test';
 
@@ -176,6 +178,87 @@ describe('event triggers', () => {
     });
     expect(recipients(emails)).toEqual([MANAGER_ADDRESS]);
     expect((await mailbox(stack)).length).toBe(before + 1);
+  });
+
+  it.each([
+    ['an auditor', AUDITOR, '/flows'],
+    ['an admin', ADMIN, '/settings/flows'],
+  ])(
+    'refuses a trigger from %s, who may not run the flow, and saves nothing',
+    async (_who, group, door) => {
+      const before = await apiCall(stack, 'GET', door, { group });
+
+      const answer = await apiCall(stack, 'POST', door, {
+        group,
+        body: {
+          templateId: 'notify-users',
+          name: 'Scope notice',
+          trigger: 'policy-member-added',
+        },
+      });
+
+      expect(answer.status).toBe(403);
+      expect(answer.body.message).toContain(INVESTIGATOR);
+      expect((await apiCall(stack, 'GET', door, { group })).body).toEqual(
+        before.body,
+      );
+    },
+  );
+
+  it('refuses an auditor adding a trigger to their flow and keeps it as it was', async () => {
+    const created = await apiCall(stack, 'POST', '/flows', {
+      group: AUDITOR,
+      body: { templateId: 'notify-users', name: 'Auditor notice' },
+    });
+    const flowId = (created.body.flow as { flowId: string }).flowId;
+
+    const edit = await apiCall(stack, 'PATCH', `/flows/${flowId}`, {
+      group: AUDITOR,
+      body: { trigger: 'policy-member-added' },
+    });
+
+    expect(created.status).toBe(201);
+    expect(edit.status).toBe(403);
+    const after = await apiCall(stack, 'GET', `/flows/${flowId}`, {
+      group: AUDITOR,
+    });
+    expect(after.body.flow).toEqual(created.body.flow);
+  });
+
+  it('runs a trigger on behalf of the person who saved it, who may run it', async () => {
+    const created = await apiCall(stack, 'POST', '/flows', {
+      group: AUDITOR,
+      body: { templateId: 'notify-users', name: 'Shared scope notice' },
+    });
+    const flowId = (created.body.flow as { flowId: string }).flowId;
+    await apiCall(stack, 'POST', `/flows/${flowId}/share`, {
+      group: AUDITOR,
+      body: { groups: [INVESTIGATOR] },
+    });
+    const edit = await apiCall(stack, 'PATCH', `/flows/${flowId}`, {
+      group: INVESTIGATOR,
+      body: { trigger: 'policy-member-added' },
+    });
+
+    const added = await apiCall(stack, 'POST', '/policies/pol-leaks/users', {
+      group: ADMIN,
+      body: { userId: 'usr002' },
+    });
+
+    expect(edit.status).toBe(200);
+    expect(edit.body.flow).toMatchObject({
+      triggerOwner: { userId: 'demo-investigators', groups: [INVESTIGATOR] },
+    });
+    expect(added.status).toBe(201);
+    const runs = await settledRunsOf(flowId);
+    expect(runs).toEqual([
+      expect.objectContaining({
+        startedBy: 'demo-investigators',
+        target: { userId: 'usr002', policyId: 'pol-leaks' },
+      }),
+    ]);
+    // The other flows this change started end before the stack closes.
+    await stack.stepFunctions.idle();
   });
 
   it('leaves no stream record undelivered', () => {

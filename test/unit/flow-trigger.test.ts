@@ -59,20 +59,40 @@ const flow = (flowId: string, extra: Record<string, unknown>) => ({
   ...extra,
 });
 
+/** Who saved a triggered flow, with role groups that may run it. */
+const OWNER = { userId: 'owner-1', groups: ['InsiderRiskManagementAnalysts'] };
+
 const FLOWS = [
   flow('flow-users', {
     templateId: 'notify-users',
     trigger: 'policy-member-added',
+    triggerOwner: OWNER,
   }),
   flow('flow-manager', {
     templateId: 'notify-manager',
     trigger: 'alert-confirmed',
+    triggerOwner: OWNER,
   }),
   flow('flow-untriggered', { templateId: 'notify-users' }),
   flow('flow-deleted', {
     templateId: 'notify-users',
     trigger: 'policy-member-added',
+    triggerOwner: OWNER,
     deleted: true,
+  }),
+  // An auditor may not run a flow on a user, so neither may their trigger.
+  flow('flow-auditor', {
+    templateId: 'notify-users',
+    trigger: 'policy-member-added',
+    triggerOwner: {
+      userId: 'auditor-1',
+      groups: ['InsiderRiskManagementAuditors'],
+    },
+  }),
+  // Saved before trigger owners were recorded: nobody vouches for it.
+  flow('flow-unowned', {
+    templateId: 'notify-users',
+    trigger: 'policy-member-added',
   }),
 ];
 
@@ -174,7 +194,7 @@ const deliver = async (...records: DynamoDBRecord[]) => {
 const storedRuns = () => [...(tables.get(table('runs'))?.values() ?? [])];
 
 describe('flow-trigger', () => {
-  it('starts each policy-member-added flow on the new member, by its creator', async () => {
+  it('starts each policy-member-added flow on the new member, by its trigger owner', async () => {
     const answer = await deliver(memberAdded());
 
     expect(answer.batchItemFailures).toEqual([]);
@@ -182,7 +202,7 @@ describe('flow-trigger', () => {
       expect.objectContaining({
         flowId: 'flow-users',
         target: { userId: 'usr001', policyId: 'pol-1' },
-        startedBy: 'creator-1',
+        startedBy: 'owner-1',
         status: 'RUNNING',
       }),
     ]);
@@ -284,6 +304,34 @@ describe('flow-trigger', () => {
       { itemIdentifier: failing.dynamodb?.SequenceNumber },
     ]);
     expect(storedRuns().map((run) => run.flowId)).toEqual(['flow-users']);
+  });
+
+  it('skips flows whose trigger owner may not run them, logging ids only', async () => {
+    const { logger } = await import('../../functions/domain/logger.js');
+    const warn = jest.spyOn(logger, 'warn');
+
+    const answer = await deliver(memberAdded());
+
+    expect(answer.batchItemFailures).toEqual([]);
+    expect(storedRuns().map((run) => run.flowId)).toEqual(['flow-users']);
+    const skipped = warn.mock.calls.filter(([message]) =>
+      String(message).startsWith('Triggered flow skipped: whoever saved'),
+    );
+    expect(skipped.map(([, fields]) => fields)).toEqual([
+      {
+        flowId: 'flow-auditor',
+        runId: expect.any(String),
+        trigger: 'policy-member-added',
+        ownerRecorded: true,
+      },
+      {
+        flowId: 'flow-unowned',
+        runId: expect.any(String),
+        trigger: 'policy-member-added',
+        ownerRecorded: false,
+      },
+    ]);
+    warn.mockRestore();
   });
 
   it('skips a flow whose user no longer exists instead of failing the record', async () => {

@@ -61,6 +61,22 @@ describe('answer form', () => {
     });
   });
 
+  it('asks to remove control characters from a comment but keeps line breaks', () => {
+    // Prepare
+    const body = 'option=0&comment=Line+one%0D%0Aline+two%1B%5B31m%00';
+
+    // Act
+    const parsed = parseAnswerForm({ contentType: FORM, body }, request);
+
+    // Assess
+    expect(parsed).toMatchObject({
+      problems: [
+        'Remove control characters from the comment; line breaks are fine.',
+      ],
+      values: { optionIndex: 0 },
+    });
+  });
+
   it('ignores a comment when the flow allows none', () => {
     // Act
     const parsed = parseAnswerForm(
