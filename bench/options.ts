@@ -41,14 +41,14 @@ const FULL: BenchSettings = {
 /*
  * Quick mode is a smoke test that must finish in under two minutes on two
  * busy cores: the local stack carries 10 to 30 runs a second, so its
- * policies are 25 and 250 people rather than thousands.
+ * policies are 20 and 200 people rather than thousands.
  */
 const QUICK: BenchSettings = {
   quick: true,
   overheadRuns: 10,
   warmupRuns: 2,
-  throughputRuns: { 1: 8, 8: 32, 32: 64 },
-  scaleSizes: [25, 250],
+  throughputRuns: { 1: 6, 8: 24, 32: 48 },
+  scaleSizes: [20, 200],
   scaleConcurrency: 16,
   payloadSample: 100,
   coldStartSamples: 3,
