@@ -9,13 +9,18 @@ import type {
 import {
   type ApiRequest,
   actorFromEvent,
+  checkPathParams,
   json,
   parseBody,
   requireGroup,
 } from './api/http.js';
 import { servePseudonymised } from './api/privacy.js';
 import { IMPLEMENTATIONS } from './api/router.js';
-import { matchRoute, type Route } from './api/routes.js';
+import {
+  BAD_ENCODING_MESSAGE,
+  matchRoute,
+  type RouteMatch,
+} from './api/routes.js';
 import { DomainError, InvalidInputError } from './domain/errors.js';
 import { logger } from './domain/logger.js';
 
@@ -34,7 +39,7 @@ const serve = async (
   }
   logger.appendKeys({ route: match.route.id });
   try {
-    const request = toRequest(event, match.route, match.params);
+    const request = toRequest(event, match);
     const implementation = IMPLEMENTATIONS[match.route.id];
     if (!implementation) {
       return json(404, { message: `No route ${method} ${event.rawPath}` });
@@ -54,17 +59,21 @@ const ANONYMOUS = { userId: 'anonymous', groups: [] } as const;
 
 const toRequest = (
   event: APIGatewayProxyEventV2,
-  route: Route,
-  params: Record<string, string>,
+  { route, params, badEncoding }: RouteMatch,
 ): ApiRequest => {
   const actor = route.roles === 'public' ? ANONYMOUS : actorFromEvent(event);
   if (route.roles !== 'public') {
     requireGroup(actor, route.roles, `${route.method} ${route.path}`);
   }
+  if (badEncoding) {
+    throw new InvalidInputError(BAD_ENCODING_MESSAGE, [
+      { field: 'path', problem: 'write % only as %XX of UTF-8 bytes' },
+    ]);
+  }
 
   return {
     actor,
-    params,
+    params: checkPathParams(params),
     query: event.queryStringParameters ?? {},
     headers: event.headers,
     body: parseBody(event),

@@ -26,22 +26,39 @@ export interface LocalApi {
 
 class BodyTooLarge extends Error {}
 
+/** Reads the body; past the limit it stops reading and rejects. */
 const readBody = (request: IncomingMessage): Promise<Buffer> =>
   new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
-    request.on('data', (chunk: Buffer) => {
+    const onData = (chunk: Buffer) => {
       size += chunk.length;
       if (size > MAX_REQUEST_BYTES) {
+        request.off('data', onData);
+        request.pause();
         reject(new BodyTooLarge());
-        request.destroy();
       } else {
         chunks.push(chunk);
       }
-    });
+    };
+    request.on('data', onData);
     request.on('end', () => resolve(Buffer.concat(chunks)));
     request.on('error', reject);
   });
+
+/**
+ * Answers 413 as API Gateway does, then closes the connection once the
+ * answer is written: the rest of the body is never read.
+ */
+const refuseLargeBody = (
+  request: IncomingMessage,
+  response: ServerResponse,
+): void => {
+  response.on('finish', () => request.socket.destroySoon());
+  send(response, 413, JSON.stringify({ message: 'Request too large' }), {
+    connection: 'close',
+  });
+};
 
 const send = (
   response: ServerResponse,
@@ -121,6 +138,8 @@ const toEvent = (
  */
 export const startLocalApi = async (options: {
   port: number;
+  /** The setting that chooses the port, named when it is in use. */
+  portSetting?: string;
   auth: LocalAuth;
   lambdas: LocalLambdas;
 }): Promise<LocalApi> => {
@@ -131,7 +150,9 @@ export const startLocalApi = async (options: {
       }
     });
   });
-  await listen(server, options.port, 'The API');
+  await listen(server, options.port, 'The API', {
+    portSetting: options.portSetting,
+  });
   const { port } = server.address() as AddressInfo;
 
   return {
@@ -169,7 +190,7 @@ const handle = async (
     body = await readBody(request);
   } catch (error) {
     if (!(error instanceof BodyTooLarge)) throw error;
-    send(response, 413, JSON.stringify({ message: 'Request too large' }));
+    refuseLargeBody(request, response);
     return;
   }
   const routeKey = `${match.route.method} ${match.route.path}`;

@@ -13,7 +13,7 @@ import { ROLE_GROUPS, type RoleGroup } from '../functions/domain/model.js';
 /**
  * Stands in for Cognito on one machine: signs tokens with a local key and
  * verifies them the way the HTTP API's JWT authorizer does (signature,
- * issuer, audience, expiry).
+ * issuer, audience, expiry, and an issue time that is not in the future).
  */
 export interface LocalAuth {
   readonly issuer: string;
@@ -23,6 +23,8 @@ export interface LocalAuth {
 }
 
 const ALGORITHM = 'ES256';
+/** Clock skew allowed on `iat`, in seconds: a minute, as API Gateway. */
+const MAX_FUTURE_IAT_SECONDS = 60;
 export const LOCAL_AUDIENCE = 'irm-local-client';
 export const LOCAL_ISSUER = 'https://local-cognito.invalid/irm-local';
 
@@ -79,6 +81,13 @@ export const createLocalAuth = async (keyFile?: string): Promise<LocalAuth> => {
         audience: LOCAL_AUDIENCE,
         algorithms: [ALGORITHM],
       });
+      const now = Math.floor(Date.now() / 1000);
+      if (
+        payload.iat !== undefined &&
+        payload.iat > now + MAX_FUTURE_IAT_SECONDS
+      ) {
+        throw new Error('The token was issued in the future');
+      }
 
       return payload as Record<string, unknown>;
     },

@@ -453,6 +453,8 @@ export const startServiceNow = async (options: {
   port: number;
   username: string;
   password: string;
+  /** The setting that chooses the port, named when it is in use. */
+  portSetting?: string;
 }): Promise<LocalServiceNow> => {
   const { username, password } = options;
   const context: StandInContext = {
@@ -464,7 +466,9 @@ export const startServiceNow = async (options: {
   const server = createServer((request, response) => {
     void route(context, request, response);
   });
-  await listen(server, options.port, 'ServiceNow stand-in');
+  await listen(server, options.port, 'ServiceNow stand-in', {
+    portSetting: options.portSetting,
+  });
   const { port } = server.address() as AddressInfo;
 
   return {

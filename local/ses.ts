@@ -19,9 +19,13 @@ const startSesServer: StartSes =
   (sesModule as unknown as { default?: StartSes }).default ?? sesModule;
 
 /** Finds out whether a port is free, with the message `listen` gives. */
-const probePort = async (port: number, service: string): Promise<number> => {
+const probePort = async (
+  port: number,
+  service: string,
+  portSetting?: string,
+): Promise<number> => {
   const probe: Server = createServer();
-  await listen(probe, port, service);
+  await listen(probe, port, service, { portSetting });
   const free = (probe.address() as AddressInfo).port;
   await closeServer(probe);
 
@@ -33,9 +37,12 @@ const probePort = async (port: number, service: string): Promise<number> => {
  * in memory (a restart empties the mailbox), and serves the mailbox page at
  * `/` and the mail as JSON at `/store`.
  */
-export const startSes = async (port: number): Promise<LocalSes> => {
+export const startSes = async (
+  port: number,
+  portSetting?: string,
+): Promise<LocalSes> => {
   // The emulator has no error handler for a busy port: check first.
-  const freePort = await probePort(port, 'The SES mailbox');
+  const freePort = await probePort(port, 'The SES mailbox', portSetting);
   const server = await startSesServer({ host: '127.0.0.1', port: freePort });
 
   return {

@@ -21,6 +21,7 @@ import {
   LocalLambdas,
   localFunctionArn,
 } from './lambdas.js';
+import { portInUseError } from './net.js';
 import { LOCAL_ALIAS_SECRET, LOCAL_SERVICENOW } from './secrets.js';
 import { type LocalServiceNow, startServiceNow } from './servicenow.js';
 import { startSes } from './ses.js';
@@ -39,8 +40,16 @@ export interface LocalPorts {
   readonly serviceNow: number;
 }
 
+/**
+ * The settings that choose each port (`SES_PORT`), as the program starting
+ * the stack reads them: a port in use is reported with the one to change.
+ */
+export type LocalPortSettings = Partial<Record<keyof LocalPorts, string>>;
+
 export interface LocalStackOptions {
   readonly ports: LocalPorts;
+  /** Named in the error when a port is in use; generic advice when absent. */
+  readonly portSettings?: LocalPortSettings;
   /** Folder for data that survives restarts; in memory when absent. */
   readonly dataDir?: string;
   /** Every Wait state waits this long: days become seconds on one machine. */
@@ -140,6 +149,7 @@ const startServices = async (
   close: () => Promise<void>,
 ): Promise<LocalStack> => {
   const { ports, dataDir } = options;
+  const settings = options.portSettings ?? {};
   // Every SDK client of the stack, ours and the handlers', needs a region
   // and some credentials; the emulators accept any.
   setEnvironment({
@@ -155,10 +165,11 @@ const startServices = async (
   });
   closers.push(dynamo.close);
   await ensureTables(dynamo.url, LOCAL_STAGE);
-  const ses = await startSes(ports.ses);
+  const ses = await startSes(ports.ses, settings.ses);
   closers.push(ses.close);
   const serviceNow = await startServiceNow({
     port: ports.serviceNow,
+    portSetting: settings.serviceNow,
     username: LOCAL_SERVICENOW.username,
     password: LOCAL_SERVICENOW.password,
   });
@@ -166,20 +177,13 @@ const startServices = async (
   const lambdas = new LocalLambdas(LOCAL_STAGE);
   const streams = await startStreams({
     port: ports.dynamodb,
+    portSetting: settings.dynamodb,
     dynamoUrl: dynamo.url,
     stage: LOCAL_STAGE,
     lambdas,
   });
   closers.push(streams.close);
-  const stepFunctions = await startStepFunctions({
-    port: ports.stepFunctions,
-    region: LOCAL_REGION,
-    accountId: LOCAL_ACCOUNT,
-    resolveLambda: lambdas.resolve,
-    waitOverrideMs: options.waitOverrideMs,
-    retryIntervalOverrideMs: options.retryIntervalOverrideMs,
-    dataDir: dataDir ? join(dataDir, 'stepfunctions') : undefined,
-  });
+  const stepFunctions = await startStepFunctionsOn(options, lambdas);
   closers.push(stepFunctions.close);
   const auth = await createLocalAuth(
     dataDir ? join(dataDir, 'jwt-key.json') : undefined,
@@ -212,6 +216,34 @@ const startServices = async (
   };
 };
 
+/** The Step Functions endpoint, with `listen`'s message for a busy port. */
+const startStepFunctionsOn = async (
+  options: LocalStackOptions,
+  lambdas: LocalLambdas,
+): Promise<StepFunctionsEndpoint> => {
+  const port = options.ports.stepFunctions;
+  try {
+    return await startStepFunctions({
+      port,
+      region: LOCAL_REGION,
+      accountId: LOCAL_ACCOUNT,
+      resolveLambda: lambdas.resolve,
+      waitOverrideMs: options.waitOverrideMs,
+      retryIntervalOverrideMs: options.retryIntervalOverrideMs,
+      dataDir: options.dataDir
+        ? join(options.dataDir, 'stepfunctions')
+        : undefined,
+    });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw error;
+    throw portInUseError(
+      'Step Functions',
+      `127.0.0.1:${port}`,
+      options.portSettings?.stepFunctions,
+    );
+  }
+};
+
 const startApiWithEnvironment = async (
   options: LocalStackOptions,
   services: {
@@ -226,6 +258,7 @@ const startApiWithEnvironment = async (
   // The API's port must be known before the handlers read PUBLIC_BASE_URL.
   const api = await startLocalApi({
     port: options.ports.api,
+    portSetting: options.portSettings?.api,
     auth: services.auth,
     lambdas: services.lambdas,
   });

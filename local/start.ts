@@ -7,7 +7,12 @@ import {
 } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { DEMO_ACCOUNTS } from './auth.js';
-import { type LocalPorts, type LocalStack, startLocalStack } from './stack.js';
+import {
+  type LocalPortSettings,
+  type LocalPorts,
+  type LocalStack,
+  startLocalStack,
+} from './stack.js';
 
 /*
  * `npm start`: the whole product on this machine, with demo data on the
@@ -44,12 +49,21 @@ const milliseconds = (name: string, fallback: number): number => {
   return value;
 };
 
+/** The variable that sets each port, named when the port is in use. */
+const PORT_SETTINGS = {
+  api: 'PORT',
+  dynamodb: 'DYNAMODB_PORT',
+  ses: 'SES_PORT',
+  stepFunctions: 'STEPFUNCTIONS_PORT',
+  serviceNow: 'SERVICENOW_PORT',
+} as const satisfies LocalPortSettings;
+
 const ports: LocalPorts = {
-  api: port('PORT', 3000),
-  dynamodb: port('DYNAMODB_PORT', 8000),
-  ses: port('SES_PORT', 8005),
-  stepFunctions: port('STEPFUNCTIONS_PORT', 8083),
-  serviceNow: port('SERVICENOW_PORT', 8010),
+  api: port(PORT_SETTINGS.api, 3000),
+  dynamodb: port(PORT_SETTINGS.dynamodb, 8000),
+  ses: port(PORT_SETTINGS.ses, 8005),
+  stepFunctions: port(PORT_SETTINGS.stepFunctions, 8083),
+  serviceNow: port(PORT_SETTINGS.serviceNow, 8010),
 };
 
 /** Loads the demo organisation and flows once, on the first start. */
@@ -88,7 +102,32 @@ const writeTokens = (stack: LocalStack): string => {
   return file;
 };
 
-const printWelcome = (stack: LocalStack, tokensFile: string): void => {
+/** What the banner says of pseudonymisation, as the stored setting is. */
+const privacyLines = (apiUrl: string, pseudonymised: boolean): string[] => {
+  const change = [
+    `  curl -s -X PUT -H "Authorization: Bearer $IRM_TOKEN" \\`,
+    `    -H 'content-type: application/json' ${apiUrl}/settings/privacy \\`,
+    `    -d '{"pseudonymise": ${String(!pseudonymised)}}'`,
+  ];
+
+  return pseudonymised
+    ? [
+        'Users are pseudonymised (the default): flows that email a user, a',
+        'manager or HR stop until an admin turns it off, which is audited:',
+        ...change,
+      ]
+    : [
+        'Users are not pseudonymised: an admin turned it off (audited), so',
+        'flows email users, managers and HR. To turn it back on:',
+        ...change,
+      ];
+};
+
+const printWelcome = (
+  stack: LocalStack,
+  tokensFile: string,
+  pseudonymised: boolean,
+): void => {
   const lines = [
     '',
     'Insider risk flows is running on this machine.',
@@ -107,11 +146,7 @@ const printWelcome = (stack: LocalStack, tokensFile: string): void => {
     '',
     `The same tokens as shell variables: source ${tokensFile}`,
     '',
-    'Users are pseudonymised (the default): flows that email a user, a',
-    'manager or HR stop until an admin turns it off, which is audited:',
-    `  curl -s -X PUT -H "Authorization: Bearer $IRM_TOKEN" \\`,
-    `    -H 'content-type: application/json' ${stack.apiUrl}/settings/privacy \\`,
-    `    -d '{"pseudonymise": false}'`,
+    ...privacyLines(stack.apiUrl, pseudonymised),
     '',
     'Try:',
     `  source ${tokensFile}`,
@@ -161,6 +196,7 @@ const main = async (): Promise<void> => {
   refuseSecondStart(stateFile);
   const stack = await startLocalStack({
     ports,
+    portSettings: PORT_SETTINGS,
     dataDir: DATA_DIR,
     waitOverrideMs: milliseconds('LOCAL_WAIT_MS', 30_000),
   });
@@ -174,7 +210,9 @@ const main = async (): Promise<void> => {
       dynamodbEndpoint: stack.dynamodbUrl,
     }),
   );
-  printWelcome(stack, writeTokens(stack));
+  // Read after the stack set the environment the domain modules need.
+  const { isPseudonymised } = await import('../functions/domain/privacy.js');
+  printWelcome(stack, writeTokens(stack), await isPseudonymised());
   let stopping = false;
   const stop = async () => {
     if (stopping) return;

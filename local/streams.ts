@@ -75,6 +75,8 @@ export interface LocalStreams {
 
 export interface LocalStreamsOptions {
   readonly port: number;
+  /** The setting that chooses the port, named when it is in use. */
+  readonly portSetting?: string;
   /** dynalite's own endpoint. */
   readonly dynamoUrl: string;
   readonly stage: string;
@@ -416,7 +418,9 @@ export const startStreams = async (
   const server = createServer((request, response) => {
     void proxy.handle(request, response);
   });
-  await listen(server, options.port, 'DynamoDB streams proxy');
+  await listen(server, options.port, 'DynamoDB streams proxy', {
+    portSetting: options.portSetting,
+  });
   const { port } = server.address() as AddressInfo;
 
   return {

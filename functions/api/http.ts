@@ -11,7 +11,12 @@ import {
   UnauthorizedError,
   UnsupportedMediaTypeError,
 } from '../domain/errors.js';
-import { type Actor, ROLE_GROUPS, type RoleGroup } from '../domain/model.js';
+import {
+  type Actor,
+  idSchema,
+  ROLE_GROUPS,
+  type RoleGroup,
+} from '../domain/model.js';
 
 /** Largest request body the API takes; larger ones answer 413. */
 export const MAX_BODY_BYTES = 64 * 1024;
@@ -64,11 +69,14 @@ export const actorFromEvent = (event: APIGatewayProxyEventV2): Actor => {
   const claims = context.authorizer?.jwt?.claims;
   // Staff sign in with their address, so Cognito's username is a UUID: the
   // ID token's email names the person in notes, runs and the audit log.
-  const subject = claims?.email ?? claims?.['cognito:username'] ?? claims?.sub;
-  if (!claims || typeof subject !== 'string') {
+  if (!claims) {
     throw new UnauthorizedError(
       'Send a bearer token: Authorization: Bearer <token>',
     );
+  }
+  const subject = claims.email ?? claims['cognito:username'] ?? claims.sub;
+  if (typeof subject !== 'string' || subject === '') {
+    throw new UnauthorizedError('The token names no user');
   }
 
   return { userId: subject, groups: parseGroups(claims['cognito:groups']) };
@@ -110,6 +118,27 @@ export const parseBody = (event: APIGatewayProxyEventV2): unknown => {
       { field: '(body)', problem: 'must be a JSON document' },
     ]);
   }
+};
+
+// A path id is taken as sent: spaces around it are refused, not trimmed.
+const pathIdSchema = z
+  .string()
+  .refine((id) => id === id.trim(), 'must not contain spaces, #, /, \\ or ?')
+  .pipe(idSchema);
+
+/**
+ * Checks every path parameter against the id rules (at most 200 characters,
+ * no spaces or separators) before any lookup: DynamoDB refuses keys over
+ * 2 KB with an error that is not the caller's to read.
+ */
+export const checkPathParams = (
+  params: Record<string, string>,
+): Record<string, string> => {
+  for (const [name, value] of Object.entries(params)) {
+    parseInput(pathIdSchema, value, `path.${name}`);
+  }
+
+  return params;
 };
 
 /** Reads `limit` from the query: 1 to 100, 25 when absent. */

@@ -156,17 +156,40 @@ export const ROUTES: readonly Route[] = [
   page('recordResponse', 'POST', '/r/{token}'),
 ];
 
-/** Finds the route for a method and a concrete path, with its parameters. */
+/** A route that fits a request's method and path, with its parameters. */
+export interface RouteMatch {
+  readonly route: Route;
+  /**
+   * Parameters, percent-decoded; one that is not valid percent-encoding is
+   * kept as sent, and `badEncoding` is true.
+   */
+  readonly params: Record<string, string>;
+  /** True when a parameter is not valid percent-encoding: answer 400. */
+  readonly badEncoding: boolean;
+}
+
+/** What the API answers for a path that is not valid percent-encoding. */
+export const BAD_ENCODING_MESSAGE = 'The path is not valid percent-encoding';
+
+/**
+ * Finds the route for a method and a concrete path, with its parameters.
+ * A trailing slash is ignored, as API Gateway does; an empty segment
+ * (`/cases//notes`) matches no route rather than shifting the others.
+ */
 export const matchRoute = (
   method: string,
   path: string,
   routes: readonly Route[] = ROUTES,
-): { route: Route; params: Record<string, string> } | undefined => {
-  const segments = path.split('/').filter(Boolean);
+): RouteMatch | undefined => {
+  const segments = path
+    .replace(/(.)\/$/, '$1')
+    .split('/')
+    .slice(1);
+  if (segments.includes('')) return undefined;
   for (const route of routes) {
     if (route.method !== method) continue;
-    const params = matchPath(route.path, segments);
-    if (params) return { route, params };
+    const raw = matchPath(route.path, segments);
+    if (raw) return decodeParams(route, raw);
   }
 
   return undefined;
@@ -182,11 +205,29 @@ const matchPath = (
   for (const [index, part] of parts.entries()) {
     const segment = segments[index] ?? '';
     if (part.startsWith('{') && part.endsWith('}')) {
-      params[part.slice(1, -1)] = decodeURIComponent(segment);
+      params[part.slice(1, -1)] = segment;
     } else if (part !== segment) {
       return undefined;
     }
   }
 
   return params;
+};
+
+const decodeParams = (
+  route: Route,
+  raw: Record<string, string>,
+): RouteMatch => {
+  const params: Record<string, string> = {};
+  let badEncoding = false;
+  for (const [name, segment] of Object.entries(raw)) {
+    try {
+      params[name] = decodeURIComponent(segment);
+    } catch {
+      params[name] = segment;
+      badEncoding = true;
+    }
+  }
+
+  return { route, params, badEncoding };
 };

@@ -15,6 +15,8 @@ import { type FieldProblem, InvalidInputError } from './errors.js';
 export const CUSTOM_FLOW_LIMITS = {
   /** Bytes of the definition's compact JSON; the API takes 64 KB bodies. */
   maxDefinitionBytes: 32 * 1024,
+  /** Objects and arrays nested in one another, the definition counted. */
+  maxDepth: 32,
   /** States in all, those inside Parallel branches and Maps counted. */
   maxStates: 100,
   /** Longest Wait: 30 days. */
@@ -51,6 +53,9 @@ export const RUN_SET_FIELDS: Readonly<Record<string, readonly string[]>> = {
 export const CUSTOM_FLOW_RULES = {
   json: 'The definition is one JSON object, sent as an object or as JSON text.',
   size: 'Its compact JSON is at most 32 KB.',
+  depth:
+    'No part of it is nested more than 32 objects or arrays deep, the ' +
+    'definition itself counted.',
   topLevel: 'The top level has only Comment, StartAt, States and Version.',
   asl: 'It is valid Amazon States Language in JSONPath (asl-validator).',
   stateCount:
@@ -167,6 +172,97 @@ const refuse = (breaches: readonly RuleBreach[]): never => {
   throw new InvalidInputError(
     `Invalid custom flow definition: ${summary}${more}`,
     breaches.map(({ field, problem }) => ({ field, problem })),
+  );
+};
+
+/** A value met while walking the definition, and how it was reached. */
+interface Visit {
+  readonly value: unknown;
+  readonly key?: string;
+  readonly parent?: Visit;
+  readonly depth: number;
+}
+
+const keysTo = (visit: Visit): string[] => {
+  const keys: string[] = [];
+  for (let at: Visit | undefined = visit; at?.key !== undefined; ) {
+    keys.unshift(at.key);
+    at = at.parent;
+  }
+
+  return keys;
+};
+
+/**
+ * The keys leading to the first object or array nested deeper than the
+ * limit; undefined when none is. It walks with its own stack rather than
+ * recursion, so that no depth of input can exhaust the call stack.
+ */
+const tooDeep = (definition: JsonObject): string[] | undefined => {
+  const pending: Visit[] = [{ value: definition, depth: 1 }];
+  for (let visit = pending.pop(); visit; visit = pending.pop()) {
+    if (typeof visit.value !== 'object' || visit.value === null) continue;
+    if (visit.depth > CUSTOM_FLOW_LIMITS.maxDepth) return keysTo(visit);
+    for (const [key, value] of Object.entries(visit.value)) {
+      pending.push({ value, key, parent: visit, depth: visit.depth + 1 });
+    }
+  }
+
+  return undefined;
+};
+
+/** Keys that lead from a state to the states nested in it. */
+const INTO_NESTED_STATES = [
+  ['Branches', /^\d+$/, 'States'],
+  ['ItemProcessor', 'States'],
+  ['Iterator', 'States'],
+] as const;
+
+/** How many of `keys` name a nested state's place after a state's own. */
+const nestedStatePrefix = (keys: readonly string[], from: number): number => {
+  for (const route of INTO_NESTED_STATES) {
+    const fits = route.every((step, offset) => {
+      const key = keys[from + offset];
+      return typeof step === 'string' ? key === step : step.test(key ?? '');
+    });
+    if (fits && keys[from + route.length] !== undefined) {
+      return route.length + 1;
+    }
+  }
+
+  return 0;
+};
+
+/** Splits keys into the innermost state they pass through and the rest. */
+const splitAtState = (
+  keys: readonly string[],
+): { state: string; inside: string[] } => {
+  if (keys[0] !== 'States' || keys[1] === undefined) {
+    return { state: 'definition', inside: [...keys] };
+  }
+  let end = 2;
+  for (let step = nestedStatePrefix(keys, end); step > 0; ) {
+    end += step;
+    step = nestedStatePrefix(keys, end);
+  }
+
+  return {
+    state: ['definition', ...keys.slice(0, end)].join('.'),
+    inside: keys.slice(end),
+  };
+};
+
+const depthBreach = (definition: JsonObject): RuleBreach | undefined => {
+  const keys = tooDeep(definition);
+  if (keys === undefined) return undefined;
+  const { state, inside } = splitAtState(keys);
+  const where = inside[0] === undefined ? '' : ` in ${inside[0]}`;
+
+  return breach(
+    'depth',
+    state,
+    `nests objects or arrays more than ${CUSTOM_FLOW_LIMITS.maxDepth} ` +
+      `deep${where}; flatten it`,
   );
 };
 
@@ -563,6 +659,9 @@ const aslBreaches = (definition: JsonObject): RuleBreach[] => {
  */
 export const checkCustomDefinition = (input: unknown): CustomDefinition => {
   const definition = parseDefinition(input);
+  // Before any recursive walk (JSON.stringify, the rules, asl-validator).
+  const deep = depthBreach(definition);
+  if (deep) refuse([deep]);
   const bytes = Buffer.byteLength(JSON.stringify(definition));
   if (bytes > CUSTOM_FLOW_LIMITS.maxDefinitionBytes) {
     refuse([

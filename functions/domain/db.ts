@@ -46,6 +46,15 @@ export const encodeCursor = (key: Key | undefined): string | undefined =>
     ? undefined
     : Buffer.from(JSON.stringify(key)).toString('base64url');
 
+const foreignCursor = (): InvalidInputError =>
+  new InvalidInputError('The cursor is not one this API gave out', [
+    { field: 'cursor', problem: 'pass the nextCursor of a previous page' },
+  ]);
+
+/** Key attributes are strings or numbers the SDK can send as they are. */
+const isKeyValue = (value: unknown): boolean =>
+  typeof value === 'string' || Number.isSafeInteger(value);
+
 export const decodeCursor = (cursor: string | undefined): Key | undefined => {
   if (cursor === undefined || cursor === '') return undefined;
   try {
@@ -55,14 +64,23 @@ export const decodeCursor = (cursor: string | undefined): Key | undefined => {
     if (key === null || typeof key !== 'object' || Array.isArray(key)) {
       throw new Error('not an object');
     }
+    if (!Object.values(key).every(isKeyValue)) {
+      throw new Error('not a key');
+    }
 
     return key as Key;
   } catch {
-    throw new InvalidInputError('The cursor is not one this API gave out', [
-      { field: 'cursor', problem: 'pass the nextCursor of a previous page' },
-    ]);
+    throw foreignCursor();
   }
 };
+
+/**
+ * DynamoDB checks a start key only against the table: a cursor that is
+ * JSON but not a key of this query (made up, or from another list) comes
+ * back as a ValidationException, which is the caller's to fix.
+ */
+const isRefusedStartKey = (error: unknown): boolean =>
+  error instanceof Error && error.name === 'ValidationException';
 
 /** A Query on a table or index: its key condition and values. */
 export interface QuerySpec {
@@ -81,15 +99,16 @@ export const queryPage = async <T>(
   limit: number,
   cursor?: string,
 ): Promise<Page<T>> => {
+  const startKey = decodeCursor(cursor);
   const answer = await call(() =>
     dynamo.send(
-      new QueryCommand({
-        ...spec,
-        Limit: limit,
-        ExclusiveStartKey: decodeCursor(cursor),
-      }),
+      new QueryCommand({ ...spec, Limit: limit, ExclusiveStartKey: startKey }),
     ),
-  );
+  ).catch((error: unknown) => {
+    throw startKey !== undefined && isRefusedStartKey(error)
+      ? foreignCursor()
+      : error;
+  });
 
   return {
     items: (answer.Items ?? []) as T[],

@@ -72,7 +72,8 @@ describe('the privacy setting', () => {
   it.each([
     [{ pseudonymise: 'no' }, 'pseudonymise'],
     [{}, 'pseudonymise'],
-    [{ pseudonymise: false, extra: 1 }, '(input)'],
+    [{ pseudonymise: false, extra: 1 }, 'extra'],
+    [[], 'body'],
   ])('answers 400 naming the field for %j', async (body, field) => {
     const answer = await setPrivacy(IRM, body);
 

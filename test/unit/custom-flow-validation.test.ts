@@ -83,6 +83,14 @@ const nested = (): unknown => ({
   },
 });
 
+/** `{ "a": { "a": … } }`, `levels` objects deep. */
+const nestedObjects = (levels: number): JsonObject => {
+  let value: JsonObject = { a: 'end' };
+  for (let level = 1; level < levels; level += 1) value = { a: value };
+
+  return value;
+};
+
 type Breakage = [
   rule: CustomFlowRule,
   how: string,
@@ -98,6 +106,34 @@ const BREAKAGES: Breakage[] = [
     'more than 32 KB of JSON',
     () => ({ ...valid(), Comment: 'x'.repeat(33 * 1024) }),
     'definition',
+  ],
+  [
+    'depth',
+    'Parameters nested 2,000 levels deep',
+    withState('GetCase', { Parameters: nestedObjects(2_000) }),
+    'definition.States.GetCase',
+  ],
+  [
+    'depth',
+    'a state inside a Parallel branch nested too deep',
+    () => ({
+      StartAt: 'Both',
+      States: {
+        Both: {
+          Type: 'Parallel',
+          End: true,
+          Branches: [
+            {
+              StartAt: 'Inner',
+              States: {
+                Inner: { Type: 'Pass', End: true, Result: nestedObjects(40) },
+              },
+            },
+          ],
+        },
+      },
+    }),
+    'definition.States.Both.Branches.0.States.Inner',
   ],
   [
     'topLevel',
@@ -343,6 +379,15 @@ describe('custom flow validation', () => {
       'definition.States.GetCase',
       'definition.States.Note',
     ]);
+  });
+
+  it('accepts Parameters nested up to the depth limit', () => {
+    // definition, States, the state and Parameters are the first 4 levels.
+    const definition = withState('GetCase', {
+      Parameters: { 'caseId.$': '$.caseId', deep: nestedObjects(28) },
+    })();
+
+    expect(checkCustomDefinition(definition)).toEqual(definition);
   });
 
   it('leaves the definition it checks unchanged', () => {
