@@ -96,8 +96,9 @@ export const ACTIONS = [
   },
   {
     name: 'check-responses',
-    description: 'List the stakeholders who have not answered',
-    tables: { responses: 'read' },
+    description:
+      'List the stakeholders who have not answered; close them at the deadline',
+    tables: { responses: 'readwrite' },
   },
   {
     name: 'create-servicenow-record',

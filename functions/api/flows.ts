@@ -6,12 +6,12 @@ import {
   createCustomFlow,
   deleteCustomFlow,
   editCustomFlow,
-  settleCustomRun,
 } from '../domain/custom-flows.js';
 import {
   ConflictError,
   type FieldProblem,
   InvalidInputError,
+  NotFoundError,
 } from '../domain/errors.js';
 import { describeExecution } from '../domain/executions.js';
 import {
@@ -29,10 +29,12 @@ import {
   type Actor,
   idSchema,
   ROLE_GROUPS,
+  type RoleGroup,
   singleLineText,
 } from '../domain/model.js';
+import { settleRun } from '../domain/outcomes.js';
 import type { RunTarget } from '../domain/runs.js';
-import { listRunsOfFlow, requireRun } from '../domain/runs.js';
+import { listRunsOfFlow, type Run, requireRun } from '../domain/runs.js';
 import { checkFieldMapping } from '../domain/servicenow-fields.js';
 import {
   flowTarget,
@@ -582,23 +584,50 @@ export const startRunRoute = async (
   return { status: 202, body: { run: stored.run, repeated: !stored.created } };
 };
 
-const AUDITORS = ['InsiderRiskManagement', 'InsiderRiskManagementAuditors'];
-const isAuditor = (actor: Actor): boolean =>
-  actor.groups.some((group) => AUDITORS.includes(group));
+/** Role groups that read any run, also of a deleted flow. */
+const RUN_AUDITORS: readonly RoleGroup[] = [
+  'InsiderRiskManagement',
+  'InsiderRiskManagementAuditors',
+];
+
+const readsAnyRun = (actor: Actor): boolean =>
+  actor.groups.some((group) => RUN_AUDITORS.includes(group));
+
+/** The role groups that see what a flow acts on: its cases or its users. */
+const targetReaders = (flow: Flow): readonly RoleGroup[] =>
+  flowTarget(flow) === 'case' ? CASE_READERS : USER_READERS;
 
 /**
- * A run with its status, steps and times. Auditors read any run, also of a
- * deleted flow; others need sight of the flow.
+ * Whether the actor may read this run: auditors read any run; anyone else
+ * needs sight of the flow and of the run's kind of target (cases or users).
+ */
+const maySeeRun = async (run: Run, actor: Actor): Promise<boolean> => {
+  if (readsAnyRun(actor)) return true;
+  try {
+    const flow = await requireVisibleFlow(run.flowId, actor);
+
+    return actor.groups.some((group) => targetReaders(flow).includes(group));
+  } catch (error) {
+    if (error instanceof NotFoundError) return false;
+    throw error;
+  }
+};
+
+/**
+ * A run with its status, steps and times. A run whose execution ended
+ * without the run recording it is settled first (see settleRun). A run the
+ * caller may not read answers 404, as if it did not exist.
  */
 export const getRunRoute = async (
   request: ApiRequest,
 ): Promise<ApiResponse> => {
-  const run = await requireRun(request.params.runId ?? '');
-  if (!isAuditor(request.actor)) {
-    await requireVisibleFlow(run.flowId, request.actor);
+  const runId = request.params.runId ?? '';
+  const run = await requireRun(runId);
+  if (!(await maySeeRun(run, request.actor))) {
+    throw new NotFoundError(`No run ${runId}`);
   }
   const execution = await describeExecution(run.executionArn);
-  const settled = await settleCustomRun(run, execution);
+  const settled = await settleRun(run, execution);
   const status =
     settled.status !== 'RUNNING'
       ? settled.status
@@ -610,12 +639,35 @@ export const getRunRoute = async (
   };
 };
 
+/** Settles the page's runs still RUNNING whose execution has ended. */
+const settledRuns = (runs: readonly Run[]): Promise<Run[]> =>
+  Promise.all(
+    runs.map(async (run) =>
+      run.status === 'RUNNING'
+        ? settleRun(
+            run,
+            await describeExecution(run.executionArn, { history: false }),
+          )
+        : run,
+    ),
+  );
+
+/**
+ * A flow's runs, newest first. Auditors read the runs of any flow, also a
+ * deleted one; anyone else needs sight of the flow (404) and of its kind
+ * of target (403).
+ */
 export const listFlowRunsRoute = async (
   request: ApiRequest,
 ): Promise<ApiResponse> => {
   const flowId = request.params.flowId ?? '';
-  if (!isAuditor(request.actor)) {
-    await requireVisibleFlow(flowId, request.actor);
+  if (!readsAnyRun(request.actor)) {
+    const flow = await requireVisibleFlow(flowId, request.actor);
+    requireGroup(
+      request.actor,
+      targetReaders(flow),
+      `Reading the runs of a ${flowTarget(flow)} flow`,
+    );
   }
   const page = await listRunsOfFlow(
     flowId,
@@ -625,6 +677,6 @@ export const listFlowRunsRoute = async (
 
   return {
     status: 200,
-    body: { runs: page.items, nextCursor: page.nextCursor },
+    body: { runs: await settledRuns(page.items), nextCursor: page.nextCursor },
   };
 };

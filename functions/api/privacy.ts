@@ -8,10 +8,11 @@ import {
   readPrivacySetting,
 } from '../domain/privacy.js';
 import {
+  auditTargetFromCaller,
   pseudonymise,
   pseudonymsForUsers,
-  resolveUserId,
   storeMissingAliases,
+  userIdFromCaller,
 } from '../domain/pseudonymise.js';
 import { derivedKey } from '../domain/secrets.js';
 import type { ApiRequest, ApiResponse } from './http.js';
@@ -98,17 +99,18 @@ const isObject = (value: unknown): value is Record<string, unknown> =>
 /**
  * The request with aliases resolved where a user id is expected (the path's
  * `userId`, the body's `userId`, the audit filter `target`) and the cursor
- * unsealed.
+ * unsealed. There only aliases are accepted: a real user id answers 404 as
+ * an unknown user (see userIdFromCaller).
  */
 const resolveRequest = async (request: ApiRequest): Promise<ApiRequest> => {
   const params = { ...request.params };
-  if (params.userId) params.userId = await resolveUserId(params.userId);
+  if (params.userId) params.userId = await userIdFromCaller(params.userId);
   const query = { ...request.query };
-  if (query.target) query.target = await resolveUserId(query.target);
+  if (query.target) query.target = await auditTargetFromCaller(query.target);
   if (query.cursor) query.cursor = await unsealCursor(query.cursor);
   const body =
     isObject(request.body) && typeof request.body.userId === 'string'
-      ? { ...request.body, userId: await resolveUserId(request.body.userId) }
+      ? { ...request.body, userId: await userIdFromCaller(request.body.userId) }
       : request.body;
 
   return { ...request, params, query, body, pseudonymise: true };

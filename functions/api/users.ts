@@ -14,6 +14,13 @@ import { idSchema } from '../domain/model.js';
 import { listNotificationsOfUser } from '../domain/notifications.js';
 import { type ApiRequest, type ApiResponse, pageLimit } from './http.js';
 
+/**
+ * A page of users, ordered by display name (the `byKind` index sorts by
+ * `sortName`). While pseudonymisation is on, the page is shown by alias but
+ * keeps the order of the real display names: ordering by alias would mean
+ * reading every user on each request, so the order says a little about the
+ * names behind the aliases.
+ */
 export const listUsersRoute = async (
   request: ApiRequest,
 ): Promise<ApiResponse> => {

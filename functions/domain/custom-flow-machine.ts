@@ -78,11 +78,22 @@ const noteKeyOf = (parameters: JsonObject, name: string): string => {
   return `States.Format('{}#${fixed}', ${RUN}.runId)`;
 };
 
+/**
+ * A note always goes on the run's own case: a `caseId` the definition gives
+ * (refused by the rules, dropped here too) never reaches the action.
+ */
 const noteParameters = (parameters: JsonObject, name: string): JsonObject => {
-  const { noteKey, 'noteKey.$': notePath, ...rest } = parameters;
+  const {
+    noteKey,
+    'noteKey.$': notePath,
+    caseId,
+    'caseId.$': casePath,
+    ...rest
+  } = parameters;
 
   return {
     ...rest,
+    'caseId.$': `${RUN}.caseId`,
     'noteKey.$': noteKeyOf(parameters, name),
     author: {
       'userId.$': `${RUN}.startedBy`,
@@ -110,7 +121,8 @@ const emailParameters = (parameters: JsonObject, name: string): JsonObject => {
  * Turns a user's Task into a deployable one: the function's ARN, the
  * transient retrier first, and the run's identity in the Parameters of the
  * actions that write notes and send email, taken from the execution input
- * so that no definition can speak for another person, run or flow.
+ * so that no definition can speak for another person, run or flow, or
+ * write a note on another case.
  */
 const deployTask = (
   state: JsonObject,

@@ -1,6 +1,7 @@
 import validateAsl from 'asl-validator';
 import { ACTIONS } from '../catalog.js';
 import { type FieldProblem, InvalidInputError } from './errors.js';
+import type { FlowTarget } from './templates.js';
 
 /*
  * What a custom flow definition may contain. A custom flow is JSONPath ASL
@@ -43,9 +44,12 @@ export const WRAPPER_STATE_NAMES = {
 /** Emails a custom flow may send: both need only ids a run can reach. */
 export const CUSTOM_FLOW_EMAILS = ['manager-alerts', 'policy-added'] as const;
 
-/** Fields of an action's input that the run sets, never the definition. */
+/**
+ * Fields of an action's input that the run sets, never the definition. A
+ * note goes on the run's own case, so that no flow writes on another.
+ */
 export const RUN_SET_FIELDS: Readonly<Record<string, readonly string[]>> = {
-  'irm:addCaseNote': ['author', 'source'],
+  'irm:addCaseNote': ['caseId', 'author', 'source'],
   'irm:sendEmail': ['runId', 'flowId', 'flowVersion', 'startedBy'],
 };
 
@@ -83,8 +87,11 @@ export const CUSTOM_FLOW_RULES = {
     'Timestamp or TimestampPath).',
   runIdentity:
     'irm:addCaseNote and irm:sendEmail take their input from Parameters, ' +
-    'which leave author and source (notes) and runId, flowId, flowVersion ' +
-    'and startedBy (emails) to the run.',
+    "which leave caseId (the run's own case), author and source (notes) " +
+    'and runId, flowId, flowVersion and startedBy (emails) to the run.',
+  userFlowNotes:
+    'A flow for a selected user has no case, so it has no irm:addCaseNote ' +
+    'state.',
   noteKey:
     'A fixed noteKey has at most 100 letters, digits, spaces and . _ : # / -.',
   emailTemplate:
@@ -536,6 +543,20 @@ const parameterBreaches = (placed: PlacedState): RuleBreach[] => {
   return found.filter((b): b is RuleBreach => b !== undefined);
 };
 
+const userFlowNoteBreach = (
+  placed: PlacedState,
+  target: FlowTarget,
+): RuleBreach | undefined =>
+  target === 'user' &&
+  placed.state.Type === 'Task' &&
+  placed.state.Resource === 'irm:addCaseNote'
+    ? breach(
+        'userFlowNotes',
+        placed.field,
+        'adds a case note, but a flow for a selected user has no case',
+      )
+    : undefined;
+
 const taskBreaches = (placed: PlacedState): RuleBreach[] => {
   if (placed.state.Type !== 'Task') return [];
   const resource = resourceBreach(placed);
@@ -555,16 +576,20 @@ const reservedBreach = (placed: PlacedState): RuleBreach | undefined =>
     ? breach('reservedName', placed.field, 'uses a name the wrapper reserves')
     : undefined;
 
-const stateBreaches = (placed: PlacedState): RuleBreach[] =>
+const stateBreaches = (placed: PlacedState, target: FlowTarget): RuleBreach[] =>
   [
     reservedBreach(placed),
     ...languageBreaches(placed),
     ...taskBreaches(placed),
+    userFlowNoteBreach(placed, target),
     mapBreach(placed),
     waitBreach(placed),
   ].filter((b): b is RuleBreach => b !== undefined);
 
-const productBreaches = (definition: JsonObject): RuleBreach[] => {
+const productBreaches = (
+  definition: JsonObject,
+  target: FlowTarget,
+): RuleBreach[] => {
   const found = topLevelBreaches(definition);
   let count = 0;
   for (const placed of placedStates(definition.States)) {
@@ -579,7 +604,7 @@ const productBreaches = (definition: JsonObject): RuleBreach[] => {
         ),
       );
     }
-    found.push(...stateBreaches(placed));
+    found.push(...stateBreaches(placed, target));
   }
 
   return found;
@@ -653,11 +678,15 @@ const aslBreaches = (definition: JsonObject): RuleBreach[] => {
 };
 
 /**
- * Checks a custom flow definition (an ASL object or its JSON text) against
- * every rule of CUSTOM_FLOW_RULES. Throws InvalidInputError (400) with one
- * `fields` entry per breach, naming the state; returns the definition.
+ * Checks a custom flow definition (an ASL object or its JSON text) for a
+ * flow on a case (the default) or on a user against every rule of
+ * CUSTOM_FLOW_RULES. Throws InvalidInputError (400) with one `fields` entry
+ * per breach, naming the state; returns the definition.
  */
-export const checkCustomDefinition = (input: unknown): CustomDefinition => {
+export const checkCustomDefinition = (
+  input: unknown,
+  target: FlowTarget = 'case',
+): CustomDefinition => {
   const definition = parseDefinition(input);
   // Before any recursive walk (JSON.stringify, the rules, asl-validator).
   const deep = depthBreach(definition);
@@ -673,7 +702,7 @@ export const checkCustomDefinition = (input: unknown): CustomDefinition => {
       ),
     ]);
   }
-  const ours = productBreaches(definition);
+  const ours = productBreaches(definition, target);
   if (ours.length > 0) refuse(ours);
   const asl = aslBreaches(definition);
   if (asl.length > 0) refuse(asl);

@@ -6,7 +6,6 @@ import {
 } from './custom-flow-machine.js';
 import { checkCustomDefinition } from './custom-flow-rules.js';
 import { ConflictError } from './errors.js';
-import type { ExecutionView } from './executions.js';
 import {
   createFlow,
   deleteFlow,
@@ -17,8 +16,7 @@ import {
 } from './flows.js';
 import { deterministicId, randomId, sha256 } from './ids.js';
 import type { Actor } from './model.js';
-import { recordRunOutcome } from './outcomes.js';
-import { finishRun, type Run, requireRun } from './runs.js';
+import { finishRun } from './runs.js';
 import type { FlowTarget } from './templates.js';
 
 /*
@@ -83,7 +81,7 @@ export const createCustomFlow = async (
   request: CustomFlowRequest,
   origin: CustomFlowOrigin,
 ): Promise<{ flow: Flow; created: boolean }> => {
-  const definition = checkCustomDefinition(request.definition);
+  const definition = checkCustomDefinition(request.definition, request.target);
   const text = JSON.stringify(definition);
   const flowId = flowIdFor(request, text, origin);
   const earlier = origin.idempotencyKey ? await repeated(flowId) : undefined;
@@ -115,6 +113,10 @@ export const createCustomFlow = async (
   }
 };
 
+/** What a custom flow runs on, as its settings say: a case or a user. */
+const customFlowTarget = (flow: Flow): FlowTarget =>
+  flow.settings.target === 'user' ? 'user' : 'case';
+
 /**
  * Puts the definition the current flow item holds back on the machine,
  * after an edit lost a race to another: the machine follows the winner.
@@ -122,7 +124,11 @@ export const createCustomFlow = async (
 const followCurrent = async (flowId: string): Promise<void> => {
   const current = await getFlow(flowId);
   if (current?.definition && !current.deleted) {
-    await putCustomMachine(flowId, checkCustomDefinition(current.definition));
+    const target = customFlowTarget(current);
+    await putCustomMachine(
+      flowId,
+      checkCustomDefinition(current.definition, target),
+    );
   }
 };
 
@@ -140,7 +146,7 @@ export const editCustomFlow = async (
   const definition =
     changes.definition === undefined
       ? undefined
-      : checkCustomDefinition(changes.definition);
+      : checkCustomDefinition(changes.definition, customFlowTarget(before));
   if (definition) await putCustomMachine(before.flowId, definition);
   const { version, revision, ...rest } = before;
   try {
@@ -187,41 +193,4 @@ export const deleteCustomFlow = async (
   await deleteFlow(flow, actor, now);
 
   return running;
-};
-
-/**
- * Records how a custom run ended when its execution ended without the
- * wrapper recording it. Step Functions' Catch cannot catch runtime errors
- * (States.Runtime: a path that matches nothing, an intrinsic function given
- * the wrong type), and a user's definition meets them far more often than
- * a template: the execution then fails on its own. Reading the run records
- * the ending, with the same explanation and case note as RecordFailure.
- */
-export const settleCustomRun = async (
-  run: Run,
-  execution: ExecutionView | undefined,
-): Promise<Run> => {
-  const status = execution?.status;
-  if (run.templateId !== 'custom' || run.status !== 'RUNNING') return run;
-  if (status === 'FAILED' || status === 'TIMED_OUT') {
-    await recordRunOutcome({
-      runId: run.runId,
-      status: 'FAILED',
-      error: {
-        Error: execution?.error ?? 'States.Runtime',
-        Cause: execution?.cause,
-      },
-    });
-  } else if (status === 'ABORTED') {
-    const outcome = 'Stopped in Step Functions.';
-    await finishRun(
-      run.runId,
-      { status: 'ABORTED', outcome },
-      new Date().toISOString(),
-    );
-  } else {
-    return run;
-  }
-
-  return requireRun(run.runId);
 };

@@ -115,6 +115,46 @@ export const findUserIdsByAlias = async (alias: string): Promise<string[]> => {
   return (answer.Items ?? []).map((item) => item.userId as string);
 };
 
+/**
+ * The ids of the users whose display name is `displayName`, in any letter
+ * case: a Query of the `byKind` index, whose sort key is the lower-cased
+ * display name, '#' and the user id. Stops at `limit` ids, enough to tell
+ * one person from several; names that merely start with `name#` are left
+ * out.
+ */
+export const findUserIdsByDisplayName = async (
+  displayName: string,
+  limit = 2,
+): Promise<string[]> => {
+  const name = displayName.toLowerCase();
+  const found: string[] = [];
+  let cursor: Record<string, unknown> | undefined;
+  do {
+    const answer = await call(() =>
+      dynamo.send(
+        new QueryCommand({
+          TableName: tableName('users'),
+          IndexName: 'byKind',
+          KeyConditionExpression:
+            'kind = :kind AND begins_with(sortName, :prefix)',
+          ExpressionAttributeValues: {
+            ':kind': USER_KIND,
+            ':prefix': `${name}#`,
+          },
+          ExclusiveStartKey: cursor,
+        }),
+      ),
+    );
+    for (const item of answer.Items ?? []) {
+      const user = item as User;
+      if (user.displayName.toLowerCase() === name) found.push(user.userId);
+    }
+    cursor = answer.LastEvaluatedKey;
+  } while (cursor && found.length < limit);
+
+  return found.slice(0, limit);
+};
+
 /** Stores a user's alias (written before the user had one, or re-keyed). */
 export const storeUserAlias = async (
   userId: string,

@@ -49,14 +49,19 @@ export const startExecution = async (
   }
 };
 
-/** A state the run went through, with its times. */
+/**
+ * A state the run went through, with its times. A step the execution left
+ * open when it was stopped is `stopped`; a finished run has no `running`
+ * step.
+ */
 export interface RunStep {
   readonly name: string;
-  readonly status: 'running' | 'succeeded' | 'failed';
+  readonly status: 'running' | 'succeeded' | 'failed' | 'stopped';
   readonly enteredAt: string;
   readonly exitedAt?: string;
 }
 
+/** An execution as a run shows it. */
 export interface ExecutionView {
   readonly status: string;
   readonly startedAt?: string;
@@ -67,15 +72,20 @@ export interface ExecutionView {
   readonly steps: RunStep[];
 }
 
-/** Reads an execution and the states it went through, oldest first. */
+/**
+ * Reads an execution and the states it went through, oldest first. Without
+ * `history`, only the execution (its steps are left empty): enough to tell
+ * whether and how it ended.
+ */
 export const describeExecution = async (
   executionArn: string,
+  { history = true }: { readonly history?: boolean } = {},
 ): Promise<ExecutionView | undefined> => {
   try {
     const execution = await sfn.send(
       new DescribeExecutionCommand({ executionArn }),
     );
-    const events = await readHistory(executionArn);
+    const events = history ? await readHistory(executionArn) : [];
 
     return {
       status: execution.status ?? 'UNKNOWN',
@@ -116,7 +126,55 @@ const markLastOpen = (steps: RunStep[], status: RunStep['status']): void => {
   if (step) steps[last] = { ...step, status };
 };
 
-/** Folds history events into one step per state entered. */
+/** How a step still open ends with the execution, by the ending event. */
+const EXECUTION_ENDINGS: Record<string, RunStep['status']> = {
+  ExecutionSucceeded: 'succeeded',
+  ExecutionFailed: 'failed',
+  ExecutionTimedOut: 'failed',
+  ExecutionAborted: 'stopped',
+};
+
+/**
+ * States that end the execution and have no exit event of their own: a
+ * Fail state never exits, and a Succeed state ends as it is entered.
+ */
+const TERMINAL_STATES: Record<string, RunStep['status']> = {
+  FailStateEntered: 'failed',
+  SucceedStateEntered: 'succeeded',
+};
+
+const closeOpenSteps = (
+  steps: RunStep[],
+  status: RunStep['status'],
+  at: string,
+): void => {
+  for (const [index, step] of steps.entries()) {
+    if (step.exitedAt !== undefined) continue;
+    const ended = step.status === 'failed' ? 'failed' : status;
+    steps[index] = { ...step, status: ended, exitedAt: at };
+  }
+};
+
+const exitStep = (
+  steps: RunStep[],
+  index: number | undefined,
+  at: string,
+): void => {
+  const step = index === undefined ? undefined : steps[index];
+  if (index === undefined || !step) return;
+  steps[index] = {
+    ...step,
+    status: step.status === 'failed' ? 'failed' : 'succeeded',
+    exitedAt: at,
+  };
+};
+
+/**
+ * Folds history events into one step per state entered. A Fail or Succeed
+ * state is closed when it is entered, and whatever is still open when the
+ * execution ends is closed with it, so a finished run shows no step as
+ * running.
+ */
 export const stepsFrom = (events: readonly HistoryEvent[]): RunStep[] => {
   const steps: RunStep[] = [];
   const open = new Map<string, number>();
@@ -125,19 +183,19 @@ export const stepsFrom = (events: readonly HistoryEvent[]): RunStep[] => {
     const at = event.timestamp?.toISOString() ?? '';
     const entered = event.stateEnteredEventDetails?.name;
     const exited = event.stateExitedEventDetails?.name;
-    if (type.endsWith('StateEntered') && entered) {
+    const ending = EXECUTION_ENDINGS[type];
+    if (ending) {
+      closeOpenSteps(steps, ending, at);
+    } else if (type.endsWith('StateEntered') && entered) {
       open.set(entered, steps.length);
-      steps.push({ name: entered, status: 'running', enteredAt: at });
+      const terminal = TERMINAL_STATES[type];
+      steps.push(
+        terminal
+          ? { name: entered, status: terminal, enteredAt: at, exitedAt: at }
+          : { name: entered, status: 'running', enteredAt: at },
+      );
     } else if (type.endsWith('StateExited') && exited) {
-      const index = open.get(exited);
-      const step = index === undefined ? undefined : steps[index];
-      if (index !== undefined && step) {
-        steps[index] = {
-          ...step,
-          status: step.status === 'failed' ? 'failed' : 'succeeded',
-          exitedAt: at,
-        };
-      }
+      exitStep(steps, open.get(exited), at);
     } else if (/(TaskFailed|FunctionFailed|TimedOut)$/.test(type)) {
       markLastOpen(steps, 'failed');
     } else if (/Scheduled$/.test(type)) {

@@ -1,5 +1,6 @@
 import { recordAudit } from './audit.js';
 import { getCase } from './cases.js';
+import type { ExecutionView } from './executions.js';
 import { getFlow } from './flows.js';
 import { logger } from './logger.js';
 import type { Case } from './model.js';
@@ -35,7 +36,7 @@ const EXPLANATIONS: Record<string, string> = {
   TransientError: 'A service stayed unavailable after several tries',
   'States.Timeout': 'A step took longer than it is allowed to',
   'States.TaskFailed': 'A step failed',
-  'States.Runtime': 'The flow definition could not handle the data it got',
+  'States.Runtime': 'The run stopped on an error no step could catch',
   'Lambda.ServiceException': 'AWS Lambda kept failing after several tries',
   'Lambda.TooManyRequestsException':
     'AWS Lambda was throttled after several tries',
@@ -124,4 +125,61 @@ export const recordRunOutcome = async (request: {
   });
 
   return { recorded };
+};
+
+/** Outcome of a run whose execution was stopped outside the API. */
+export const STOPPED_RUN_OUTCOME = 'Stopped in Step Functions.';
+
+/** Outcome of a run whose execution succeeded without recording it. */
+export const UNRECORDED_SUCCESS_OUTCOME =
+  'The run reached its end without recording what it did.';
+
+/** The error an ended execution reports, or the one its status implies. */
+const executionError = (execution: ExecutionView): CaughtError => ({
+  Error:
+    execution.error ??
+    (execution.status === 'TIMED_OUT' ? 'States.Timeout' : 'States.Runtime'),
+  Cause: execution.cause,
+});
+
+/**
+ * Records how a run ended when its execution ended without the run
+ * recording it, and returns the run as stored after. A state machine's
+ * Catch does not see every ending: runtime errors (States.Runtime: a path
+ * that matches nothing, an intrinsic function given the wrong type), an
+ * execution timeout, a stop from the console, or the local stack stopping
+ * while the run waited. Reading the run records that ending once (the
+ * first ending wins, the failure note and audit event are keyed by run),
+ * with the same explanation and case note as RecordFailure.
+ */
+export const settleRun = async (
+  run: Run,
+  execution: ExecutionView | undefined,
+): Promise<Run> => {
+  if (run.status !== 'RUNNING' || execution === undefined) return run;
+  const status = execution.status;
+  if (status === 'FAILED' || status === 'TIMED_OUT') {
+    await recordRunOutcome({
+      runId: run.runId,
+      status: 'FAILED',
+      error: executionError(execution),
+    });
+  } else if (status === 'SUCCEEDED') {
+    await recordRunOutcome({
+      runId: run.runId,
+      status: 'SUCCEEDED',
+      outcome: UNRECORDED_SUCCESS_OUTCOME,
+    });
+  } else if (status === 'ABORTED') {
+    const outcome = STOPPED_RUN_OUTCOME;
+    await finishRun(
+      run.runId,
+      { status: 'ABORTED', outcome },
+      new Date().toISOString(),
+    );
+  } else {
+    return run;
+  }
+
+  return requireRun(run.runId);
 };

@@ -2,7 +2,12 @@ import { BatchGetCommand } from '@aws-sdk/lib-dynamodb';
 import { dynamo } from './clients.js';
 import { tableName } from './config.js';
 import { call } from './db.js';
-import { findUserIdsByAlias, getUsers, storeUserAlias } from './directory.js';
+import {
+  findUserIdsByAlias,
+  getUser,
+  getUsers,
+  storeUserAlias,
+} from './directory.js';
 import { ConflictError, NotFoundError } from './errors.js';
 import type { Case, User } from './model.js';
 import {
@@ -216,12 +221,45 @@ export const presentOutput = async <T>(output: T): Promise<T> =>
   (await isPseudonymised()) ? (await pseudonymise(output)).value : output;
 
 /**
- * The user id behind what a caller sent: the user whose alias it is, or the
- * text as it is when it is not shaped like an alias.
+ * The user id behind what a flow step was given: the user whose alias it
+ * is, or the text as it is when it is not shaped like an alias (runs carry
+ * real ids).
  */
 export const resolveUserId = async (sent: string): Promise<string> => {
   const alias = parseAlias(sent);
   if (alias === undefined) return sent;
+
+  return userIdOfAlias(alias);
+};
+
+/**
+ * The user id behind what a caller of the API sent while pseudonymisation
+ * is on. Only an alias is accepted: a real user id answers 404 exactly as
+ * an unknown user does, because answering it would pair the real id with
+ * its alias and undo the pseudonymisation.
+ */
+export const userIdFromCaller = async (sent: string): Promise<string> => {
+  const alias = parseAlias(sent);
+  if (alias === undefined) throw new NotFoundError(`No user ${sent}`);
+
+  return userIdOfAlias(alias);
+};
+
+/**
+ * What a caller sent as an audit `target` while pseudonymisation is on: an
+ * alias becomes its user id, a real user id answers 404 as an unknown user
+ * (see userIdFromCaller), and any other id (a case, flow, run or setting)
+ * is kept. That 404 still tells the caller the text is some user's id,
+ * though never whose alias it has.
+ */
+export const auditTargetFromCaller = async (sent: string): Promise<string> => {
+  if (parseAlias(sent) !== undefined) return userIdFromCaller(sent);
+  if (await getUser(sent)) throw new NotFoundError(`No user ${sent}`);
+
+  return sent;
+};
+
+const userIdOfAlias = async (alias: string): Promise<string> => {
   const [userId, ...others] = await findUserIdsByAlias(alias);
   if (userId === undefined) throw new NotFoundError(`No user ${alias}`);
   if (others.length > 0) {

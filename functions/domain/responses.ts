@@ -64,6 +64,8 @@ export interface ResponseRequest {
   /** Random 32 bytes (base64url) from which the link tokens are derived. */
   readonly nonce: string;
   readonly answer?: ResponseAnswer;
+  /** When the deadline step closed the request unanswered. */
+  readonly closedAt?: string;
 }
 
 interface ResponseLink {
@@ -277,8 +279,9 @@ export const findByToken = async (
   return request ? { request, optionIndex: link.optionIndex } : undefined;
 };
 
-/** True once the request's deadline has passed. */
+/** True once the request's deadline has passed or the flow closed it. */
 export const isExpired = (request: ResponseRequest, now: Date): boolean =>
+  request.closedAt !== undefined ||
   now.getTime() > Date.parse(request.expiresAt);
 
 /** The outcome of a submitted answer. */
@@ -320,7 +323,7 @@ const storeAnswer = async (
           UpdateExpression: 'SET answer = :answer',
           ConditionExpression:
             'attribute_exists(linkHash) AND attribute_not_exists(answer) ' +
-            'AND expiresAt >= :now',
+            'AND attribute_not_exists(closedAt) AND expiresAt >= :now',
           ExpressionAttributeValues: {
             ':answer': answer,
             ':now': answer.answeredAt,
@@ -438,4 +441,65 @@ export const summariseResponses = (
         ? ''
         : `No answer by the deadline from: ${names.join(', ')}`,
   };
+};
+
+/**
+ * Closes a request that has no answer: its deadline becomes `now` and it is
+ * marked closed, so its links say "expired" and a late answer is refused.
+ * An answer stored first wins the race and keeps the request open; the
+ * request as stored after is returned either way.
+ */
+const closeRequest = async (
+  request: ResponseRequest,
+  now: string,
+): Promise<ResponseRequest> => {
+  if (request.answer || request.closedAt) return request;
+  try {
+    await call(() =>
+      dynamo.send(
+        new UpdateCommand({
+          TableName: tableName('responses'),
+          Key: { linkHash: request.linkHash },
+          UpdateExpression: 'SET closedAt = :now, expiresAt = :expiresAt',
+          ConditionExpression:
+            'attribute_exists(linkHash) AND attribute_not_exists(answer)',
+          ExpressionAttributeValues: {
+            ':now': now,
+            ':expiresAt': earlier(request.expiresAt, now),
+          },
+        }),
+      ),
+    );
+
+    return {
+      ...request,
+      closedAt: now,
+      expiresAt: earlier(request.expiresAt, now),
+    };
+  } catch (error) {
+    if (!isConditionFailure(error)) throw error;
+
+    return requireRequest(request.requestId);
+  }
+};
+
+const earlier = (a: string, b: string): string =>
+  Date.parse(a) <= Date.parse(b) ? a : b;
+
+/**
+ * The deadline step: closes every request of the run still unanswered and
+ * returns the requests as they stand after, so that those it closed are
+ * exactly the ones without an answer.
+ */
+export const closeRequestsOfRun = async (
+  runId: string,
+  now: Date,
+): Promise<ResponseRequest[]> => {
+  const requests = await listRequestsOfRun(runId);
+  const closed: ResponseRequest[] = [];
+  for (const request of requests) {
+    closed.push(await closeRequest(request, now.toISOString()));
+  }
+
+  return closed;
 };

@@ -184,6 +184,8 @@ export const readAlertFile = async (
   report: ImportReport,
 ): Promise<AlertFile> => {
   const head = await sniff(file);
+  if (head.trim() === '')
+    throw new ImportFileError(`${file}: no rows to import`);
   const first = head.trimStart()[0];
   if (first === '[' || first === '{') return readJsonFile(file, head, report);
   if (isAnswersHeader(head)) return readAnswersFile(file, report);

@@ -32,7 +32,7 @@ import {
 } from './counts.js';
 import { assertReadable } from './files.js';
 import { runBounded, WRITE_CONCURRENCY } from './pool.js';
-import type { ImportReport } from './report.js';
+import { type ImportReport, lineOrderedReport } from './report.js';
 import { loadUserLookup } from './user-lookup.js';
 
 /** Who the import acts as in `updatedBy`, `addedBy` and note authors. */
@@ -226,11 +226,25 @@ const byUser = (alerts: readonly PlacedAlert[]): PlacedAlert[][] => {
  * Importing the same file again writes nothing. The file is the source of
  * truth for the alerts it names: an older export imported again puts back
  * the statuses it holds, except that an alert in a case stays in it.
+ * Rejected rows are reported in line order once the file is done.
  */
 export const importAlerts = async (
   file: string,
   report: ImportReport,
   session: ImportSession = newSession(),
+): Promise<ImportCounts> => {
+  const held = lineOrderedReport(report);
+  try {
+    return await importAlertFile(file, held, session);
+  } finally {
+    held.flush();
+  }
+};
+
+const importAlertFile = async (
+  file: string,
+  report: ImportReport,
+  session: ImportSession,
 ): Promise<ImportCounts> => {
   await assertReadable(file);
   const read = await readAlertFile(file, report);

@@ -53,7 +53,8 @@ const skipReason = (error: CsvError | undefined): string => {
 /**
  * Streams the rows of a CSV file with a header row. A malformed row comes
  * out as a problem with its line number, and reading goes on; a header
- * without the required columns fails the whole file.
+ * without the required columns, or a file with no row under its header (or
+ * nothing at all), fails the whole file.
  */
 export async function* readCsvRows(
   file: string,
@@ -75,13 +76,18 @@ export async function* readCsvRows(
     }),
   );
   source.on('error', (error) => parser.destroy(error));
+  let rows = 0;
   for await (const { record, info } of parser) {
+    rows += 1;
     // The parser may run ahead of this loop: keep problems in line order.
     while (skipped[0] && skipped[0].line < info.lines) {
       yield skipped[0];
       skipped.shift();
     }
     yield { line: info.lines, fields: record as Record<string, string> };
+  }
+  if (rows + skipped.length === 0) {
+    throw new ImportFileError(`${file}: no rows to import`);
   }
   yield* skipped;
 }

@@ -115,28 +115,34 @@ export interface ManagerResolution {
   readonly problem?: string;
 }
 
+const ambiguous = (supervisor: string, count: number, where: string) => ({
+  problem:
+    `supervisor "${supervisor}" names ${count} people${where}; ` +
+    "write the manager's user id instead; loaded without a manager",
+});
+
 /**
  * Finds the manager a supervisor column names: by display name in the
- * file, else by user id in the file, else by user id among the users
- * already stored (`stored`, keyed by lower-case id).
+ * file, else by user id in the file, else among the users already stored
+ * (`stored`: the lower-case supervisor text to the ids of the stored users
+ * it names, by user id or by display name).
  */
 export const resolveManager = (
   entry: DirectoryEntry,
   index: PeopleIndex,
-  stored: ReadonlyMap<string, string>,
+  stored: ReadonlyMap<string, readonly string[]>,
 ): ManagerResolution => {
   const supervisor = entry.supervisor;
   if (supervisor === undefined) return {};
   const key = supervisor.toLowerCase();
   const named = index.byName.get(key) ?? [];
-  if (named.length > 1) {
-    return {
-      problem:
-        `supervisor "${supervisor}" names ${named.length} people; ` +
-        "write the manager's user id instead; loaded without a manager",
-    };
+  if (named.length > 1) return ambiguous(supervisor, named.length, '');
+  const inFile = named.length > 0 || index.byId.has(key);
+  const storedIds = inFile ? [] : (stored.get(key) ?? []);
+  if (storedIds.length > 1) {
+    return ambiguous(supervisor, storedIds.length, ' in the directory');
   }
-  const managerId = named[0] ?? index.byId.get(key) ?? stored.get(key);
+  const managerId = named[0] ?? index.byId.get(key) ?? storedIds[0];
   if (managerId === undefined) {
     return {
       problem:

@@ -1,4 +1,8 @@
-import { getUsers, putUser } from '../../functions/domain/directory.js';
+import {
+  findUserIdsByDisplayName,
+  getUsers,
+  putUser,
+} from '../../functions/domain/directory.js';
 import type { User } from '../../functions/domain/model.js';
 import { emptyCounts, type ImportCounts, type Tally } from './counts.js';
 import { readCsvRows } from './csv.js';
@@ -46,18 +50,30 @@ const indexFile = async (file: string): Promise<FileIndex> => {
   return index;
 };
 
-/** Supervisors the file does not know, looked up as ids among stored users. */
+/**
+ * Supervisors the file does not know, looked up among stored users: as a
+ * user id first, else as a display name (two people of that name make the
+ * supervisor ambiguous). Keyed by lower-case supervisor text.
+ */
 const storedManagers = async (
   index: FileIndex,
-): Promise<Map<string, string>> => {
+): Promise<Map<string, string[]>> => {
   const unknown = [...index.supervisors].filter((supervisor) => {
     const key = supervisor.toLowerCase();
 
     return !index.people.byName.has(key) && !index.people.byId.has(key);
   });
-  const found = await getUsers(unknown);
+  const byId = await getUsers(unknown);
+  const stored = new Map(
+    [...byId.keys()].map((id): [string, string[]] => [id.toLowerCase(), [id]]),
+  );
+  const byName = unknown.filter((name) => !stored.has(name.toLowerCase()));
+  await runBounded(byName, WRITE_CONCURRENCY, async (name) => {
+    const ids = await findUserIdsByDisplayName(name);
+    if (ids.length > 0) stored.set(name.toLowerCase(), ids);
+  });
 
-  return new Map([...found.keys()].map((id) => [id.toLowerCase(), id]));
+  return stored;
 };
 
 interface Placed {
@@ -69,7 +85,7 @@ interface Placed {
 async function* placedRows(
   file: string,
   index: FileIndex,
-  stored: ReadonlyMap<string, string>,
+  stored: ReadonlyMap<string, readonly string[]>,
   report: ImportReport,
   tally: Tally,
 ): AsyncGenerator<Placed> {

@@ -75,6 +75,42 @@ export const collectingReport = (): CollectedReport => {
   };
 };
 
+/** A report whose problems wait for `flush` to be passed on. */
+export interface HeldReport extends ImportReport {
+  /** Passes the problems held so far on, in their order in the file. */
+  flush(): void;
+}
+
+/** Where a problem sits in its file: the number ending `line 12`. */
+const placeOf = (problem: RowProblem): number =>
+  Number(/(\d+)$/.exec(problem.where)?.[1] ?? Number.POSITIVE_INFINITY);
+
+/**
+ * Holds a file's rejections and warnings until `flush`, then passes them on
+ * in the order of their lines (or records), whichever step found them: an
+ * alerts file is checked row by row first and against the directory after.
+ * Progress passes straight through.
+ */
+export const lineOrderedReport = (report: ImportReport): HeldReport => {
+  const held: { problem: RowProblem; rejected: boolean }[] = [];
+
+  return {
+    rejected: (problem) => held.push({ problem, rejected: true }),
+    warning: (problem) => held.push({ problem, rejected: false }),
+    progress: (file, rows) => report.progress(file, rows),
+    flush: () => {
+      const ordered = [...held].sort(
+        (a, b) => placeOf(a.problem) - placeOf(b.problem),
+      );
+      held.length = 0;
+      for (const { problem, rejected } of ordered) {
+        if (rejected) report.rejected(problem);
+        else report.warning(problem);
+      }
+    },
+  };
+};
+
 /** Joins zod's issues into one reason, naming the fields at fault. */
 export const describeIssues = (error: z.ZodError): string =>
   error.issues

@@ -199,10 +199,62 @@ describe('custom flows on the local stack', () => {
     ]);
   });
 
+  it('refuses a note state that names a case, saying which state', async () => {
+    const answer = await createCustom('Writes elsewhere', {
+      StartAt: 'Note',
+      States: {
+        Note: {
+          Type: 'Task',
+          Resource: 'irm:addCaseNote',
+          Parameters: { caseId: 'case-OTHER', text: 'injected', noteKey: 'k' },
+          End: true,
+        },
+      },
+    });
+
+    expect(answer.status).toBe(400);
+    expect(answer.body.fields).toEqual([
+      {
+        field: 'definition.States.Note.Parameters.caseId',
+        problem: 'is set by the run; remove it',
+      },
+    ]);
+  });
+
+  it('refuses a case note in a flow for a selected user', async () => {
+    const answer = await apiCall(stack, 'POST', '/flows', {
+      group: IRM,
+      body: {
+        templateId: 'custom',
+        name: 'Notes on no case',
+        target: 'user',
+        definition: {
+          StartAt: 'Note',
+          States: {
+            Note: {
+              Type: 'Task',
+              Resource: 'irm:addCaseNote',
+              Parameters: { text: 'Which case?' },
+              End: true,
+            },
+          },
+        },
+      },
+    });
+
+    expect(answer.status).toBe(400);
+    expect(answer.body.fields).toEqual([
+      expect.objectContaining({ field: 'definition.States.Note' }),
+    ]);
+  });
+
   it('runs a user flow on a user, with the user and the policy in its input', async () => {
+    // Pseudonymisation is on: the API takes the user by alias only.
+    const { aliasOf } = await import('../../functions/domain/privacy.js');
+    const alias = await aliasOf('usr001');
     await apiCall(stack, 'POST', '/policies/pol-leaks/users', {
       group: IRM,
-      body: { userId: 'usr001' },
+      body: { userId: alias },
     });
     const answer = await apiCall(stack, 'POST', '/flows', {
       group: IRM,
@@ -231,7 +283,7 @@ describe('custom flows on the local stack', () => {
     });
     const start = await apiCall(stack, 'POST', `/flows/${flowId}/runs`, {
       group: IRM,
-      body: { userId: 'usr001' },
+      body: { userId: alias },
     });
     const run = await waitForRun(
       stack,
@@ -241,7 +293,7 @@ describe('custom flows on the local stack', () => {
     expect(onCase.status).toBe(400);
     expect(run).toMatchObject({
       status: 'SUCCEEDED',
-      target: { policyId: 'pol-leaks' },
+      target: { userId: alias, policyId: 'pol-leaks' },
       steps: expect.arrayContaining([
         expect.objectContaining({ name: 'GetUser', status: 'succeeded' }),
       ]),
@@ -262,7 +314,7 @@ describe('custom flows on the local stack', () => {
         Note: {
           Type: 'Task',
           Resource: 'irm:addCaseNote',
-          Parameters: { 'caseId.$': '$.found.case.nothingHere', text: 'x' },
+          Parameters: { 'text.$': '$.found.case.nothingHere' },
           End: true,
         },
       },
@@ -271,7 +323,7 @@ describe('custom flows on the local stack', () => {
     const run = await runToEnd(flow.flowId);
 
     expect(run.status).toBe('FAILED');
-    expect(run.error).toContain('could not handle the data it got');
+    expect(run.error).toContain('no step could catch');
     const notes = await notesOfRun(run.runId as string);
     expect(notes.map((note) => note.text)).toEqual([
       expect.stringContaining('failed'),
@@ -384,7 +436,7 @@ describe('custom flows on the local stack', () => {
         Note: {
           Type: 'Task',
           Resource: 'irm:addCaseNote',
-          Parameters: { 'caseId.$': '$.caseId', text: 'A day later' },
+          Parameters: { text: 'A day later' },
           End: true,
         },
       },

@@ -126,6 +126,43 @@ describe('the request-info template, end to end', () => {
     expect(unanswered[0]).not.toContain(HR);
   });
 
+  it('refuses an answer that comes after the deadline note', async () => {
+    const legal = 'legal.counsel@example.test';
+    const created = await apiCall(stack, 'POST', '/flows', {
+      group: IRM,
+      body: {
+        templateId: 'request-info',
+        name: 'Ask legal',
+        settings: { stakeholders: [{ email: legal, name: 'Legal counsel' }] },
+      },
+    });
+    const flowId = (created.body.flow as { flowId: string }).flowId;
+    const start = await apiCall(stack, 'POST', `/flows/${flowId}/runs`, {
+      group: IRM,
+      body: { caseId: 'case-test-1' },
+    });
+    const [link] = linksIn(await waitForEmail(legal));
+    const run = await waitForRun(
+      stack,
+      (start.body.run as { runId: string }).runId,
+      30_000,
+    );
+
+    const opened = await fetch(link ?? '');
+    const answered = await post(link ?? '', { option: '0' });
+
+    expect(run.status).toBe('SUCCEEDED');
+    expect(await opened.text()).toContain('This link has expired');
+    expect(await answered.text()).toContain('This link has expired');
+    const notes = await notesOf('case-test-1');
+    const late = notes.filter((text) => text.includes(`from: Legal counsel`));
+    expect(late).toHaveLength(1);
+    expect(late[0]).toContain('No answer by the deadline');
+    expect(notes.filter((text) => text.startsWith('Response to'))).toEqual(
+      expect.not.arrayContaining([expect.stringContaining(legal)]),
+    );
+  });
+
   it('answers an unknown link with a 404 page that reveals nothing', async () => {
     const response = await fetch(`${stack.apiUrl}/r/not-a-real-token-at-all`);
 

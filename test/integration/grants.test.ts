@@ -5,6 +5,7 @@ import { seedOrganisation } from '../support/seed.js';
 import {
   apiCall,
   mailbox,
+  type StoredEmail,
   startTestStack,
   waitForRun,
 } from '../support/stack.js';
@@ -61,7 +62,8 @@ const recorder =
   };
 
 beforeAll(async () => {
-  stack = await startTestStack({ pseudonymise: false, waitOverrideMs: 50 });
+  // Waits long enough to answer a request before its deadline closes it.
+  stack = await startTestStack({ pseudonymise: false, waitOverrideMs: 1_000 });
   await seedOrganisation();
   const { currentFunction } = await import('../../local/lambdas.js');
   const clients = await import('../../functions/domain/clients.js');
@@ -100,6 +102,7 @@ const runTemplate = async (
   settings: Record<string, unknown> = {},
   trigger?: string,
   expected = 'SUCCEEDED',
+  whileRunning: () => Promise<void> = async () => undefined,
 ) => {
   const created = await apiCall(stack, 'POST', '/flows', {
     group: IRM,
@@ -111,6 +114,7 @@ const runTemplate = async (
     group: IRM,
     body: target,
   });
+  await whileRunning();
   const run = await waitForRun(
     stack,
     (start.body.run as { runId: string }).runId,
@@ -120,9 +124,13 @@ const runTemplate = async (
 
 /** Answers the request-info email through its response page. */
 const answerFirstRequest = async (address: string): Promise<void> => {
-  const [email] = (await mailbox(stack)).filter((e) =>
-    e.destination.to.includes(address),
-  );
+  let email: StoredEmail | undefined;
+  for (let tries = 0; tries < 200 && !email; tries += 1) {
+    [email] = (await mailbox(stack)).filter((e) =>
+      e.destination.to.includes(address),
+    );
+    if (!email) await new Promise((done) => setTimeout(done, 25));
+  }
   const link = /href="([^"]+\/r\/[^"]+)"/.exec(email?.body.html ?? '')?.[1];
   const answered = await fetch(link ?? '', {
     method: 'POST',
@@ -217,8 +225,10 @@ describe('what each function touches, against its IAM grants', () => {
       'request-info',
       { caseId: 'case-test-1' },
       { stakeholders: [{ email: 'hr@example.test' }] },
+      undefined,
+      'SUCCEEDED',
+      () => answerFirstRequest('hr@example.test'),
     );
-    await answerFirstRequest('hr@example.test');
     await runCustomFlow();
     stack.serviceNow.setMode({ mode: '401' });
     await runTemplate(

@@ -178,6 +178,32 @@ describe('templates while users are pseudonymised', () => {
     });
   });
 
+  it('answers a real user id as an unknown user, never with its alias', async () => {
+    const alias = await aliasOf('usr001');
+    const asUnknown = { status: 404, body: { message: 'No user usr001' } };
+    const calls: [string, string, Record<string, unknown>?][] = [
+      ['GET', '/users/usr001'],
+      ['GET', '/users/usr001/notifications'],
+      ['GET', '/audit?target=usr001'],
+      ['POST', '/policies/pol-leaks/users', { userId: 'usr001' }],
+      ['POST', `/flows/${flowIds['notify-users']}/runs`, { userId: 'usr001' }],
+    ];
+
+    for (const [method, path, body] of calls) {
+      const answer = await apiCall(stack, method, path, { group: IRM, body });
+
+      expect([path, answer]).toEqual([path, asUnknown]);
+      expect(JSON.stringify(answer.body)).not.toContain(alias);
+    }
+    const unknown = await apiCall(stack, 'GET', '/users/usr999', {
+      group: IRM,
+    });
+    expect(unknown).toEqual({
+      status: 404,
+      body: { message: 'No user usr999' },
+    });
+  });
+
   it('stops notify-users before emailing, saying pseudonymisation is on', async () => {
     const alias = await aliasOf('usr001');
 
@@ -261,7 +287,6 @@ describe('templates while users are pseudonymised', () => {
         `/users/${alias}`,
         `/users/${alias}/notifications`,
       ]),
-      '/users/usr001',
       ...Object.values(flowIds).flatMap((id) => [
         `/flows/${id}`,
         `/flows/${id}/runs`,

@@ -114,6 +114,27 @@ describe('the custom flow wrapper', () => {
     });
   });
 
+  it("writes every note on the run's own case", () => {
+    const definition = example('high-alerts-note');
+    const states = definition.States as Record<string, JsonObject>;
+    states.NoteHighAlerts = {
+      ...states.NoteHighAlerts,
+      Parameters: { caseId: 'case-OTHER', text: 'injected', noteKey: 'k' },
+    };
+
+    const branch = branchOf(
+      JSON.parse(wrapDefinition(definition, PREFIX)) as Machine,
+    );
+
+    expect(branch.NoteHighAlerts?.Parameters).toMatchObject({
+      'caseId.$': '$$.Execution.Input.caseId',
+    });
+    expect(branch.NoteHighAlerts?.Parameters).not.toHaveProperty('caseId');
+    expect(branch.NoteNoHighAlerts?.Parameters).toMatchObject({
+      'caseId.$': '$$.Execution.Input.caseId',
+    });
+  });
+
   it('prefixes every note key with the run id', () => {
     const branch = branchOf(wrapped('high-alerts-note'));
 

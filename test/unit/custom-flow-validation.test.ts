@@ -7,6 +7,7 @@ import {
   type JsonObject,
 } from '../../functions/domain/custom-flow-rules.js';
 import { InvalidInputError } from '../../functions/domain/errors.js';
+import type { FlowTarget } from '../../functions/domain/templates.js';
 
 const EXAMPLES = join(process.cwd(), 'docs', 'examples');
 const example = (name: string): string =>
@@ -26,7 +27,7 @@ const valid = (): JsonObject => ({
     Note: {
       Type: 'Task',
       Resource: 'irm:addCaseNote',
-      Parameters: { 'caseId.$': '$.caseId', text: 'Seen by a flow' },
+      Parameters: { text: 'Seen by a flow' },
       End: true,
     },
   },
@@ -96,6 +97,7 @@ type Breakage = [
   how: string,
   definition: () => unknown,
   field: string,
+  target?: FlowTarget,
 ];
 
 const BREAKAGES: Breakage[] = [
@@ -280,13 +282,34 @@ const BREAKAGES: Breakage[] = [
     'runIdentity',
     'a note that names its author',
     withState('Note', {
-      Parameters: {
-        'caseId.$': '$.caseId',
-        text: 'Written by the CEO',
-        author: { userId: 'ceo' },
-      },
+      Parameters: { text: 'Written by the CEO', author: { userId: 'ceo' } },
     }),
     'definition.States.Note.Parameters.author',
+  ],
+  [
+    'runIdentity',
+    "a note on another case than the run's",
+    withState('Note', {
+      Parameters: { caseId: 'case-OTHER', text: 'injected', noteKey: 'k' },
+    }),
+    'definition.States.Note.Parameters.caseId',
+  ],
+  [
+    'userFlowNotes',
+    'a case note in a flow for a selected user',
+    () => ({
+      StartAt: 'Note',
+      States: {
+        Note: {
+          Type: 'Task',
+          Resource: 'irm:addCaseNote',
+          Parameters: { text: 'Which case?' },
+          End: true,
+        },
+      },
+    }),
+    'definition.States.Note',
+    'user',
   ],
   [
     'runIdentity',
@@ -304,7 +327,7 @@ const BREAKAGES: Breakage[] = [
     'noteKey',
     'a fixed noteKey with a quote',
     withState('Note', {
-      Parameters: { 'caseId.$': '$.caseId', text: 'x', noteKey: "it's" },
+      Parameters: { text: 'x', noteKey: "it's" },
     }),
     'definition.States.Note.Parameters.noteKey',
   ],
@@ -316,9 +339,12 @@ const BREAKAGES: Breakage[] = [
   ],
 ];
 
-const refusal = (definition: unknown): InvalidInputError => {
+const refusal = (
+  definition: unknown,
+  target?: FlowTarget,
+): InvalidInputError => {
   try {
-    checkCustomDefinition(definition);
+    checkCustomDefinition(definition, target);
   } catch (error) {
     if (error instanceof InvalidInputError) return error;
     throw error;
@@ -329,8 +355,10 @@ const refusal = (definition: unknown): InvalidInputError => {
 describe('custom flow validation', () => {
   it.each(BREAKAGES)(
     'refuses a definition that breaks %s (%s) with 400 naming the place',
-    (_rule, _how, definition, field) => {
-      const error = refusal(definition());
+    // A rest tuple: with five named parameters Jest would take the fifth
+    // for a done callback on the rows that name no target.
+    (...[_rule, _how, definition, field, target]: Breakage) => {
+      const error = refusal(definition(), target);
 
       expect(error.status).toBe(400);
       expect(error.fields.map((f) => f.field)).toContain(field);

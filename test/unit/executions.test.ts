@@ -71,4 +71,68 @@ describe('stepsFrom', () => {
       ['RecordFailure', 'running'],
     ]);
   });
+
+  it('closes a Fail state as failed when it is entered', () => {
+    const steps = stepsFrom([
+      entered('RecordFailure', 1),
+      exited('RecordFailure', 2),
+      { ...entered('Failed', 3), type: 'FailStateEntered' },
+      event('ExecutionFailed', 3),
+    ]);
+
+    expect(steps.map((s) => [s.name, s.status, s.exitedAt])).toEqual([
+      ['RecordFailure', 'succeeded', at(2).toISOString()],
+      ['Failed', 'failed', at(3).toISOString()],
+    ]);
+  });
+
+  it('closes a Succeed state as succeeded when it is entered', () => {
+    const steps = stepsFrom([
+      { ...entered('Done', 1), type: 'SucceedStateEntered' },
+    ]);
+
+    expect(steps).toEqual([
+      {
+        name: 'Done',
+        status: 'succeeded',
+        enteredAt: at(1).toISOString(),
+        exitedAt: at(1).toISOString(),
+      },
+    ]);
+  });
+
+  it.each([
+    ['ExecutionFailed', 'failed'],
+    ['ExecutionTimedOut', 'failed'],
+    ['ExecutionAborted', 'stopped'],
+    ['ExecutionSucceeded', 'succeeded'],
+  ])(
+    'closes a step still open when the execution ends with %s',
+    (type, status) => {
+      const steps = stepsFrom([
+        { ...entered('WaitForDeadline', 1), type: 'WaitStateEntered' },
+        event(type, 9),
+      ]);
+
+      expect(steps).toEqual([
+        {
+          name: 'WaitForDeadline',
+          status,
+          enteredAt: at(1).toISOString(),
+          exitedAt: at(9).toISOString(),
+        },
+      ]);
+    },
+  );
+
+  it('keeps a failed step failed when the execution ends', () => {
+    const steps = stepsFrom([
+      entered('CreateRecord', 1),
+      event('LambdaFunctionScheduled', 1),
+      event('LambdaFunctionFailed', 2),
+      event('ExecutionFailed', 3),
+    ]);
+
+    expect(steps[0]?.status).toBe('failed');
+  });
 });

@@ -141,12 +141,17 @@ describe('resolveManager', () => {
   indexPerson(index, person('OTH0100', 'Omar Tariq Haddad'));
   indexPerson(index, person('AKL0001', 'Alex Kim Lee'));
   indexPerson(index, person('AKL0002', 'Alex Kim Lee'));
-  const stored = new Map([['old0001', 'OLD0001']]);
+  const stored = new Map([
+    ['old0001', ['OLD0001']],
+    ['zoë ångström-núñez', ['ZAN0106']],
+    ['sam lee', ['SLE0001', 'SLE0002']],
+  ]);
 
   it.each([
     ['a display name in the file', 'omar tariq haddad', 'OTH0100'],
     ['a user id in the file', 'oth0100', 'OTH0100'],
     ['a user id already stored', 'OLD0001', 'OLD0001'],
+    ['a display name already stored', 'Zoë Ångström-Núñez', 'ZAN0106'],
   ])('finds a manager by %s', (_, supervisor, managerId) => {
     // Act
     const resolution = resolveManager(
@@ -182,6 +187,22 @@ describe('resolveManager', () => {
 
     // Assess
     expect(resolution.problem).toMatch(/names 2 people.*user id instead/);
+  });
+
+  it('refuses a stored display name that two people share', () => {
+    // Act
+    const resolution = resolveManager(
+      person('NEW0001', 'New Person', 'Sam Lee'),
+      index,
+      stored,
+    );
+
+    // Assess
+    expect(resolution).toEqual({
+      problem: expect.stringMatching(
+        /"Sam Lee" names 2 people in the directory.*user id instead/,
+      ),
+    });
   });
 
   it('refuses a user who supervises themself', () => {
