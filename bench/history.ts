@@ -1,9 +1,9 @@
 import {
-  GetExecutionHistoryCommand,
   type HistoryEvent,
   ListExecutionsCommand,
   type SFNClient,
 } from '@aws-sdk/client-sfn';
+import { readHistory as readExecutionHistory } from '../functions/domain/executions.js';
 
 /** What an execution's history says about billing and payload sizes. */
 export interface HistoryFacts {
@@ -55,27 +55,11 @@ export const factsOf = (events: readonly HistoryEvent[]): HistoryFacts => {
 };
 
 /** Reads a whole execution history, with its data. */
-export const readHistory = async (
+export const readHistory = (
   sfn: SFNClient,
   executionArn: string,
-): Promise<HistoryEvent[]> => {
-  const events: HistoryEvent[] = [];
-  let nextToken: string | undefined;
-  do {
-    const page = await sfn.send(
-      new GetExecutionHistoryCommand({
-        executionArn,
-        nextToken,
-        maxResults: 1000,
-        includeExecutionData: true,
-      }),
-    );
-    events.push(...(page.events ?? []));
-    nextToken = page.nextToken;
-  } while (nextToken);
-
-  return events;
-};
+): Promise<HistoryEvent[]> =>
+  readExecutionHistory(executionArn, { withData: true, client: sfn });
 
 /** Every execution of a state machine, as ListExecutions returns them. */
 export const listExecutionArns = async (

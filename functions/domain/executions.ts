@@ -3,6 +3,7 @@ import {
   ExecutionDoesNotExist,
   GetExecutionHistoryCommand,
   type HistoryEvent,
+  type SFNClient,
   StartExecutionCommand,
 } from '@aws-sdk/client-sfn';
 import { sfn } from './clients.js';
@@ -101,16 +102,25 @@ export const describeExecution = async (
   }
 };
 
-const readHistory = async (executionArn: string): Promise<HistoryEvent[]> => {
+/**
+ * Reads a whole execution history, oldest first. Runs are shown without the
+ * states' data (it may hold names); tools may ask for it and pass their own
+ * client.
+ */
+export const readHistory = async (
+  executionArn: string,
+  options: { withData?: boolean; client?: SFNClient } = {},
+): Promise<HistoryEvent[]> => {
+  const client = options.client ?? sfn;
   const events: HistoryEvent[] = [];
   let nextToken: string | undefined;
   do {
-    const page = await sfn.send(
+    const page = await client.send(
       new GetExecutionHistoryCommand({
         executionArn,
         nextToken,
         maxResults: 1000,
-        includeExecutionData: false,
+        includeExecutionData: options.withData ?? false,
       }),
     );
     events.push(...(page.events ?? []));

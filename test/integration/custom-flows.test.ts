@@ -395,7 +395,7 @@ describe('custom flows on the local stack', () => {
     expect(JSON.stringify(flows.body)).not.toContain('Sneaky flow');
   });
 
-  it('deletes a custom flow and its machine for everyone; an auditor still reads its run', async () => {
+  it('deletes a flow and its machine for all; an auditor still reads its run', async () => {
     const flow = await createdFlow('Short-lived', example('high-alerts-note'));
     await apiCall(stack, 'POST', `/flows/${flow.flowId}/share`, {
       group: IRM,

@@ -64,7 +64,7 @@ const post = (link: string, form: Record<string, string>) =>
   });
 
 describe('the request-info template, end to end', () => {
-  it('records one answer per stakeholder, reminds the silent one, and notes who never answered', async () => {
+  it('records one answer each, reminds the silent one, notes who never answered', async () => {
     const created = await apiCall(stack, 'POST', '/flows', {
       group: IRM,
       body: {
